@@ -1,0 +1,36 @@
+using Serverless.Bench;
+using Serverless.Bench.Storage;
+
+// The suite table: adding a suite is adding one entry. Each runner gets the arguments
+// that follow the suite name and returns the process exit code.
+var suites = new SortedDictionary<string, Func<string[], Task<int>>>(StringComparer.Ordinal)
+{
+    ["storage"] = StorageSuite.RunAsync,
+    // Planned by their owners: "app", "conversations", "missions".
+};
+
+if (args.Length == 1 && args[0] is "-h" or "--help")
+{
+    Console.Out.WriteLine(Usage());
+    return 0;
+}
+
+if (args.Length == 0 || !suites.TryGetValue(args[0], out var runSuite))
+{
+    await Console.Error.WriteLineAsync(args.Length == 0 ? "missing suite" : $"unknown suite '{args[0]}'");
+    await Console.Error.WriteLineAsync(Usage());
+    return 2;
+}
+
+try
+{
+    return await runSuite(args[1..]);
+}
+catch (BenchUsageException e)
+{
+    await Console.Error.WriteLineAsync($"{args[0]}: {e.Message}");
+    return 2;
+}
+
+string Usage() => $"usage: bench/run <suite> [options]\nsuites: {string.Join(", ", suites.Keys)}\n"
+    + "output: one 'name: value' line per figure; lines starting with '#' are comments";

@@ -1,0 +1,24 @@
+using Serverless.Storage.Http;
+using Serverless.Storage.Tables;
+using Serverless.Tests.Testing;
+
+namespace Serverless.Tests.Storage;
+
+/// <summary>Gives each test class its own table in the run's Azurite, deleted afterwards.</summary>
+public abstract class TableTestBase : IAsyncLifetime
+{
+    protected Azurite Azurite { get; private set; } = null!;
+
+    protected TableClient Table { get; private set; } = null!;
+
+    protected RoundTripCounter RoundTrips { get; } = new();
+
+    public virtual async Task InitializeAsync()
+    {
+        Azurite = await Azurite.Shared;
+        Table = new TableClient(Azurite.Connection, Azurite.UniqueName("t"), new StorageClientOptions { RoundTrips = RoundTrips });
+        await Table.CreateIfNotExistsAsync();
+    }
+
+    public virtual async Task DisposeAsync() => await Table.DeleteTableAsync();
+}
