@@ -53,7 +53,7 @@ public sealed partial class TableClient
         using var message = CreateMessage(RequestMethod.Post, serviceUrl + "Tables");
         SetJson(message, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new Dictionary<string, string> { ["TableName"] = Name })));
         message.Request.Headers.SetValue("Prefer", "return-no-content");
-        await pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        await pipeline.SendStorageRequestAsync(message, $"Create table {Name}", cancellationToken).ConfigureAwait(false);
         if (message.Response.Status is not (201 or 204 or 409))
         {
             throw StorageErrors.FromResponse(message, $"Create table {Name}");
@@ -64,7 +64,7 @@ public sealed partial class TableClient
     public async Task DeleteTableAsync(CancellationToken cancellationToken = default)
     {
         using var message = CreateMessage(RequestMethod.Delete, serviceUrl + "Tables('" + Name + "')");
-        await pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        await pipeline.SendStorageRequestAsync(message, $"Delete table {Name}", cancellationToken).ConfigureAwait(false);
         if (message.Response.Status is not (204 or 404))
         {
             throw StorageErrors.FromResponse(message, $"Delete table {Name}");
@@ -85,7 +85,7 @@ public sealed partial class TableClient
         }
 
         using var message = CreateMessage(RequestMethod.Get, url);
-        await pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        await pipeline.SendStorageRequestAsync(message, $"Get entity from {Name}", cancellationToken).ConfigureAwait(false);
         if (message.Response.Status == 404)
         {
             return null;
@@ -115,7 +115,7 @@ public sealed partial class TableClient
         using var message = CreateMessage(RequestMethod.Post, tableUrl);
         SetJson(message, EntityCodec.Serialize(entity));
         message.Request.Headers.SetValue("Prefer", "return-no-content");
-        await pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        await pipeline.SendStorageRequestAsync(message, $"Insert into {Name}", cancellationToken).ConfigureAwait(false);
         if (message.Response.Status is 201 or 204)
         {
             return ResponseETag(message);
@@ -146,7 +146,7 @@ public sealed partial class TableClient
         EntityLimits.Check(entity, $"Upsert into {Name}");
         using var message = CreateMessage(mode == TableUpdateMode.Replace ? RequestMethod.Put : Merge, EntityUrl(entity.PartitionKey, entity.RowKey));
         SetJson(message, EntityCodec.Serialize(entity));
-        await pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        await pipeline.SendStorageRequestAsync(message, $"Upsert into {Name}", cancellationToken).ConfigureAwait(false);
         if (message.Response.Status != 204)
         {
             throw StorageErrors.FromResponse(message, $"Upsert into {Name}");
@@ -162,7 +162,7 @@ public sealed partial class TableClient
     {
         using var message = CreateMessage(RequestMethod.Delete, EntityUrl(partitionKey, rowKey));
         message.Request.Headers.SetValue(HttpHeader.Names.IfMatch, ifMatch.ToString());
-        await pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        await pipeline.SendStorageRequestAsync(message, $"Delete from {Name}", cancellationToken).ConfigureAwait(false);
         return message.Response.Status switch
         {
             204 => true,
@@ -225,7 +225,7 @@ public sealed partial class TableClient
 
             var url = tableUrl + "()" + (parameters.Count > 0 ? "?" + string.Join('&', parameters) : string.Empty);
             using var message = CreateMessage(RequestMethod.Get, url);
-            await pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+            await pipeline.SendStorageRequestAsync(message, $"Query {Name}", cancellationToken).ConfigureAwait(false);
             if (message.Response.Status != 200)
             {
                 throw StorageErrors.FromResponse(message, $"Query {Name}");
@@ -279,7 +279,7 @@ public sealed partial class TableClient
         using var message = CreateMessage(RequestMethod.Post, serviceUrl + "$batch");
         message.Request.Headers.SetValue(HttpHeader.Names.ContentType, contentType);
         message.Request.Content = RequestContent.Create(body);
-        await pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        await pipeline.SendStorageRequestAsync(message, $"Transaction on {Name}", cancellationToken).ConfigureAwait(false);
         if (message.Response.Status != 202)
         {
             throw StorageErrors.FromResponse(message, $"Transaction on {Name}");
@@ -311,11 +311,12 @@ public sealed partial class TableClient
 
     private async Task<ETag> UpdateAsync(RequestMethod method, TableEntity entity, ETag ifMatch, bool exact, CancellationToken cancellationToken)
     {
-        EntityLimits.Check(entity, $"{(exact ? "Replace" : "Merge")} in {Name}");
+        var operation = $"{(exact ? "Replace" : "Merge")} in {Name}";
+        EntityLimits.Check(entity, operation);
         using var message = CreateMessage(method, EntityUrl(entity.PartitionKey, entity.RowKey));
         SetJson(message, EntityCodec.Serialize(entity));
         message.Request.Headers.SetValue(HttpHeader.Names.IfMatch, ifMatch.ToString());
-        await pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        await pipeline.SendStorageRequestAsync(message, operation, cancellationToken).ConfigureAwait(false);
         if (message.Response.Status == 204)
         {
             return ResponseETag(message);
@@ -327,7 +328,7 @@ public sealed partial class TableClient
             return replayed;
         }
 
-        throw StorageErrors.FromResponse(message, $"{(exact ? "Replace" : "Merge")} in {Name}");
+        throw StorageErrors.FromResponse(message, operation);
     }
 
     /// <summary>After an ambiguous retried write: the stored ETag if the stored entity is what we wrote, else null.</summary>
