@@ -249,6 +249,35 @@ public sealed partial class TableClient
         while (next is not null);
     }
 
+    /// <summary>
+    /// Reads up to <paramref name="limit"/> entities from <paramref name="continuation"/> on, asking
+    /// for more while the service returns short or empty pages, and returns where the next read
+    /// starts. This is the building block of user-facing cursors: a page is never over-full.
+    /// </summary>
+    public async Task<TablePage> QueryPageAsync(
+        string? filter, int limit, TableContinuation? continuation = null, IReadOnlyCollection<string>? select = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, 1000);
+        var entities = new List<TableEntity>(limit);
+        var next = continuation;
+        do
+        {
+            TablePage? page = null;
+            await foreach (var first in QueryAsync(filter, select, limit - entities.Count, next, cancellationToken).ConfigureAwait(false))
+            {
+                page = first;
+                break;
+            }
+
+            entities.AddRange(page!.Entities);
+            next = page.Continuation;
+        }
+        while (entities.Count < limit && next is not null);
+
+        return new TablePage(entities, next);
+    }
+
     /// <summary>Reads every entity a query matches, across pages.</summary>
     public async Task<List<TableEntity>> QueryAllAsync(string? filter = null, IReadOnlyCollection<string>? select = null, CancellationToken cancellationToken = default)
     {

@@ -1,0 +1,108 @@
+using System.Security.Cryptography;
+using System.Text;
+using Azure;
+using Serverless.Functions.Identity;
+using Serverless.Storage.Tables;
+using Serverless.Storage.Users;
+
+namespace Serverless.Functions.Api;
+
+/// <summary>
+/// The <c>Idempotency-Key</c> flow for creating requests. <see cref="BeginAsync"/> either answers
+/// (a replay of the first response, or 422 when the key was used with another request) or hands
+/// back an <see cref="IdempotentWrite"/> whose <see cref="IdempotentWrite.Record"/> the endpoint
+/// adds to the same transaction as its write. Keys are scoped to the user and the operation.
+/// </summary>
+public sealed class IdempotencyKeys(IdempotencyStore store, CurrentUser user, TimeProvider time)
+{
+    /// <summary>The request header.</summary>
+    public const string Header = "Idempotency-Key";
+
+    /// <summary>The response header set on replays.</summary>
+    public const string ReplayedHeader = "Idempotent-Replayed";
+
+    /// <summary>The outcome of <see cref="BeginAsync"/>: an answer to send now, or a write to perform (or neither, without a key).</summary>
+    /// <param name="Answer">A response to return without doing anything else (replay, 400 or 422).</param>
+    /// <param name="Write">The key's record-to-be, when the request carries a fresh key.</param>
+    public sealed record Outcome(IResult? Answer, IdempotentWrite? Write);
+
+    /// <summary>Checks the request's key against earlier uses.</summary>
+    /// <param name="request">The request; its <see cref="Header"/> is read.</param>
+    /// <param name="operation">A stable name of the operation, e.g. <c>threads.create</c>.</param>
+    /// <param name="canonicalRequest">The request's meaning in bytes (route values and body), hashed to recognise a different request under the same key.</param>
+    /// <param name="cancellationToken">Cancels the lookup.</param>
+    public async Task<Outcome> BeginAsync(HttpRequest request, string operation, ReadOnlyMemory<byte> canonicalRequest, CancellationToken cancellationToken)
+    {
+        if (!request.Headers.TryGetValue(Header, out var values))
+        {
+            return new Outcome(null, null);
+        }
+
+        var key = values.ToString();
+        if (values.Count != 1 || key.Length is 0 or > IdempotencyStore.MaxKeyLength || key.Any(c => c < 0x21 || c > 0x7E))
+        {
+            return new Outcome(Problems.Validation(Header, $"{Header} must be 1 to {IdempotencyStore.MaxKeyLength} visible ASCII characters."), null);
+        }
+
+        var hash = Convert.ToHexString(SHA256.HashData(canonicalRequest.Span));
+        var (live, expired) = await store.FindAsync(user.Partition, operation, key, cancellationToken).ConfigureAwait(false);
+        if (live is not null)
+        {
+            return new Outcome(Replay(live, hash), null);
+        }
+
+        return new Outcome(null, new IdempotentWrite(user.Partition, operation, key, hash, expired, time));
+    }
+
+    /// <summary>After the guarded transaction lost a race on the key's row (409/412 at its index): answer as the winner did.</summary>
+    public async Task<IResult> AnswerAfterRaceAsync(IdempotentWrite write, CancellationToken cancellationToken)
+    {
+        var (live, _) = await store.FindAsync(user.Partition, write.Operation, write.Key, cancellationToken).ConfigureAwait(false);
+        return live is null
+            ? Problems.Result(StatusCodes.Status409Conflict, ProblemCodes.Conflict, "A request with this Idempotency-Key is in progress.", "Retry shortly.")
+            : Replay(live, write.RequestHash);
+    }
+
+    private static IResult Replay(IdempotencyRecord record, string hash) => record.RequestHash == hash
+        ? new ReplayResult(record)
+        : Problems.Result(
+            StatusCodes.Status422UnprocessableEntity,
+            ProblemCodes.IdempotencyKeyReused,
+            "This Idempotency-Key was used with a different request.",
+            "Use a new key for a new request; a key may be reused only to retry the identical request.");
+
+    /// <summary>Writes the stored first response again, marked as a replay.</summary>
+    private sealed class ReplayResult(IdempotencyRecord record) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            var response = httpContext.Response;
+            response.StatusCode = record.Status;
+            response.Headers[ReplayedHeader] = "true";
+            if (record.Location is not null)
+            {
+                response.Headers.Location = record.Location;
+            }
+
+            response.ContentType = "application/json; charset=utf-8";
+            await response.WriteAsync(record.ResponseJson, Encoding.UTF8).ConfigureAwait(false);
+        }
+    }
+}
+
+/// <summary>A fresh idempotency key, to be recorded in the same transaction as the write it guards.</summary>
+public sealed class IdempotentWrite(UserPartition user, string operation, string key, string requestHash, ETag? expired, TimeProvider time)
+{
+    /// <summary>The operation name.</summary>
+    public string Operation { get; } = operation;
+
+    /// <summary>The client's key.</summary>
+    public string Key { get; } = key;
+
+    /// <summary>The hash of the request.</summary>
+    public string RequestHash { get; } = requestHash;
+
+    /// <summary>The transaction operation that records the response the write will return.</summary>
+    public TableTransactionAction Record(int status, string responseJson, string? location) =>
+        IdempotencyStore.RecordAction(user, new IdempotencyRecord(Operation, Key, RequestHash, status, responseJson, location, time.GetUtcNow()), expired);
+}

@@ -1,0 +1,23 @@
+using System.Text.Json;
+using Serverless.Storage.Users;
+
+namespace Serverless.Functions.Settings;
+
+/// <summary>The body of <c>PUT /api/v1/settings/{namespace}/{key}</c>.</summary>
+/// <param name="Value">Any JSON value: object, array, string, number, boolean or null.</param>
+public sealed record SettingWrite(JsonElement Value);
+
+/// <summary>A setting as the API returns it.</summary>
+/// <param name="Namespace">The namespace.</param>
+/// <param name="Key">The key.</param>
+/// <param name="Value">The JSON value.</param>
+/// <param name="UpdatedAt">When it was last written (UTC).</param>
+public sealed record SettingView(string Namespace, string Key, JsonElement Value, DateTimeOffset UpdatedAt)
+{
+    /// <summary>Maps a stored record to its API view.</summary>
+    public static SettingView From(SettingRecord record)
+    {
+        using var document = JsonDocument.Parse(record.ValueJson);
+        return new SettingView(record.Namespace, record.Key, document.RootElement.Clone(), record.UpdatedAt);
+    }
+}

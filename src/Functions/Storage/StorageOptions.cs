@@ -1,0 +1,27 @@
+namespace Serverless.Functions.Storage;
+
+/// <summary>Where the app keeps its data (configuration section <c>Storage</c>).</summary>
+public sealed class StorageOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Storage";
+
+    /// <summary>
+    /// An Azure Storage connection string. When empty, <c>AzureWebJobsStorage</c> (the Functions
+    /// host's own setting) is used; in Development, <c>UseDevelopmentStorage=true</c> (Azurite).
+    /// A string without AccountKey authenticates with the app's managed identity.
+    /// </summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>The table that holds every user's rows. Default <c>userdata</c>.</summary>
+    public string UserTable { get; set; } = "userdata";
+
+    /// <summary>The table of timer bookkeeping (last fired tick per job). Default <c>timers</c>.</summary>
+    public string TimerTable { get; set; } = "timers";
+
+    /// <summary>The container of payload blobs (large content). Default <c>payloads</c>.</summary>
+    public string PayloadContainer { get; set; } = "payloads";
+
+    /// <summary>The container of lock blobs for timers. Default <c>locks</c>.</summary>
+    public string LockContainer { get; set; } = "locks";
+}

@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Options;
+using Serverless.Storage;
+using Serverless.Storage.Blobs;
+using Serverless.Storage.Http;
+using Serverless.Storage.Tables;
+using Serverless.Storage.Users;
+
+namespace Serverless.Functions.Storage;
+
+/// <summary>Registers the storage clients and stores, and creates tables and containers at startup.</summary>
+public static class StorageSetup
+{
+    /// <summary>Adds the storage services.</summary>
+    public static IServiceCollection AddAppStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section);
+        services.TryAddSingletonTimeProvider();
+        services.AddSingleton(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<StorageOptions>>().Value;
+            var environment = provider.GetRequiredService<IHostEnvironment>();
+            var connectionString = FirstNonEmpty(options.ConnectionString, configuration["AzureWebJobsStorage"])
+                ?? (environment.IsDevelopment()
+                    ? "UseDevelopmentStorage=true"
+                    : throw new InvalidOperationException("No storage is configured: set Storage:ConnectionString or AzureWebJobsStorage."));
+            return StorageConnection.Parse(connectionString);
+        });
+        services.AddSingleton(new StorageClientOptions());
+        services.AddSingleton(provider => new AppTables(
+            new TableClient(provider.GetRequiredService<StorageConnection>(), provider.GetRequiredService<IOptions<StorageOptions>>().Value.UserTable, provider.GetRequiredService<StorageClientOptions>()),
+            new TableClient(provider.GetRequiredService<StorageConnection>(), provider.GetRequiredService<IOptions<StorageOptions>>().Value.TimerTable, provider.GetRequiredService<StorageClientOptions>())));
+        services.AddSingleton(provider => new AppContainers(
+            new BlobContainerClient(provider.GetRequiredService<StorageConnection>(), provider.GetRequiredService<IOptions<StorageOptions>>().Value.PayloadContainer, provider.GetRequiredService<StorageClientOptions>()),
+            new BlobContainerClient(provider.GetRequiredService<StorageConnection>(), provider.GetRequiredService<IOptions<StorageOptions>>().Value.LockContainer, provider.GetRequiredService<StorageClientOptions>())));
+        services.AddSingleton(provider => new SettingsStore(provider.GetRequiredService<AppTables>().Users));
+        services.AddSingleton(provider => new IdempotencyStore(provider.GetRequiredService<AppTables>().Users, provider.GetRequiredService<TimeProvider>()));
+        services.AddHostedService<StorageBootstrap>();
+        return services;
+    }
+
+    private static void TryAddSingletonTimeProvider(this IServiceCollection services)
+    {
+        if (!services.Any(d => d.ServiceType == typeof(TimeProvider)))
+        {
+            services.AddSingleton(TimeProvider.System);
+        }
+    }
+
+    private static string? FirstNonEmpty(params string?[] values) => values.FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));
+}
+
+/// <summary>The app's tables.</summary>
+/// <param name="Users">Every user's rows, partitioned by user.</param>
+/// <param name="Timers">Timer bookkeeping.</param>
+public sealed record AppTables(TableClient Users, TableClient Timers);
+
+/// <summary>The app's blob containers.</summary>
+/// <param name="Payloads">Large content, under each user's prefix.</param>
+/// <param name="Locks">Lease blobs that keep one instance per timer job.</param>
+public sealed record AppContainers(BlobContainerClient Payloads, BlobContainerClient Locks);

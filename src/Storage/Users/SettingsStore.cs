@@ -1,0 +1,69 @@
+using Azure;
+using Serverless.Storage.Tables;
+
+namespace Serverless.Storage.Users;
+
+/// <summary>
+/// Settings rows (<c>setting|{namespace}|{key}</c>) in the user table. Callers validate sizes; this
+/// class maps records to rows and carries ETags through.
+/// </summary>
+public sealed class SettingsStore(TableClient table)
+{
+    private const string ValueProperty = "Value";
+    private const string UpdatedAtProperty = "UpdatedAt";
+
+    /// <summary>Reads one setting, or null.</summary>
+    public async Task<SettingRecord?> GetAsync(UserPartition user, string settingNamespace, string key, CancellationToken cancellationToken)
+    {
+        var entity = await table.GetAsync(user.Key, UserRowKeys.ForSetting(settingNamespace, key), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return entity is null ? null : ToRecord(entity);
+    }
+
+    /// <summary>
+    /// Writes a setting. With no <paramref name="ifMatch"/> it is created or overwritten; with
+    /// <see cref="ETag.All"/> it must exist; with an ETag it must still have that version;
+    /// <paramref name="createOnly"/> requires that it does not exist.
+    /// </summary>
+    /// <exception cref="StorageException">404, 409 or 412 when a condition fails.</exception>
+    public async Task<SettingRecord> PutAsync(UserPartition user, string settingNamespace, string key, string valueJson, ETag? ifMatch, bool createOnly, CancellationToken cancellationToken)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var entity = new TableEntity(user.Key, UserRowKeys.ForSetting(settingNamespace, key))
+        {
+            [ValueProperty] = valueJson,
+            [UpdatedAtProperty] = now,
+        };
+
+        var etag = createOnly
+            ? await table.InsertAsync(entity, cancellationToken).ConfigureAwait(false)
+            : ifMatch is { } condition
+                ? await table.ReplaceAsync(entity, condition, cancellationToken).ConfigureAwait(false)
+                : await table.UpsertAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        return new SettingRecord(settingNamespace, key, valueJson, now, etag);
+    }
+
+    /// <summary>Deletes a setting; returns false when it did not exist.</summary>
+    /// <exception cref="StorageException">412 when <paramref name="ifMatch"/> is stale.</exception>
+    public Task<bool> DeleteAsync(UserPartition user, string settingNamespace, string key, ETag? ifMatch, CancellationToken cancellationToken) =>
+        table.DeleteAsync(user.Key, UserRowKeys.ForSetting(settingNamespace, key), ifMatch ?? ETag.All, cancellationToken);
+
+    /// <summary>One page of a namespace's settings in key order.</summary>
+    public async Task<(IReadOnlyList<SettingRecord> Items, TableContinuation? Next)> ListAsync(
+        UserPartition user, string settingNamespace, int limit, TableContinuation? after, CancellationToken cancellationToken)
+    {
+        var filter = ODataFilter.RowKeyStartsWith(user.Key, UserRowKeys.SettingsOf(settingNamespace));
+        var page = await table.QueryPageAsync(filter, limit, after, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return (page.Entities.Select(ToRecord).ToList(), page.Continuation);
+    }
+
+    private static SettingRecord ToRecord(TableEntity entity)
+    {
+        var segments = KeyEncoding.Split(entity.RowKey);
+        return new SettingRecord(
+            segments[1],
+            segments[2],
+            entity.GetString(ValueProperty) ?? "null",
+            entity.GetDateTimeOffset(UpdatedAtProperty) ?? entity.Timestamp ?? DateTimeOffset.MinValue,
+            entity.ETag);
+    }
+}
