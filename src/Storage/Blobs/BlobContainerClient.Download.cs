@@ -1,3 +1,4 @@
+using Serverless.Storage.Http;
 using Azure.Core;
 
 namespace Serverless.Storage.Blobs;
@@ -23,7 +24,7 @@ public sealed partial class BlobContainerClient
         }
 
         message.BufferResponse = false;
-        await pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        await pipeline.SendStorageRequestAsync(message, $"Download {Name}/{blobName}", cancellationToken).ConfigureAwait(false);
         var response = message.Response;
         if (response.Status is not (200 or 206))
         {

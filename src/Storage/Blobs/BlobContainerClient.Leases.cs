@@ -43,7 +43,7 @@ public sealed partial class BlobContainerClient
         ArgumentException.ThrowIfNullOrEmpty(leaseId);
         using var message = LeaseMessage(blobName, "renew");
         message.Request.Headers.SetValue("x-ms-lease-id", leaseId);
-        await pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        await pipeline.SendStorageRequestAsync(message, $"Renew lease on {Name}/{blobName}", cancellationToken).ConfigureAwait(false);
         if (message.Response.Status != 200)
         {
             throw StorageErrors.FromResponse(message, $"Renew lease on {Name}/{blobName}");
@@ -57,7 +57,7 @@ public sealed partial class BlobContainerClient
         ArgumentException.ThrowIfNullOrEmpty(leaseId);
         using var message = LeaseMessage(blobName, "release");
         message.Request.Headers.SetValue("x-ms-lease-id", leaseId);
-        await pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        await pipeline.SendStorageRequestAsync(message, $"Release lease on {Name}/{blobName}", cancellationToken).ConfigureAwait(false);
         if (message.Response.Status != 200)
         {
             throw StorageErrors.FromResponse(message, $"Release lease on {Name}/{blobName}");
@@ -81,7 +81,7 @@ public sealed partial class BlobContainerClient
             message.Request.Headers.SetValue("x-ms-lease-break-period", WholeSeconds(period, TimeSpan.Zero, MaxLeaseDuration, nameof(breakPeriod)));
         }
 
-        await pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        await pipeline.SendStorageRequestAsync(message, $"Break lease on {Name}/{blobName}", cancellationToken).ConfigureAwait(false);
         if (message.Response.Status != 202)
         {
             throw StorageErrors.FromResponse(message, $"Break lease on {Name}/{blobName}");
@@ -107,7 +107,7 @@ public sealed partial class BlobContainerClient
         // Always propose an id: if the answer to the first try is lost, the retry asks for the lease this
         // client already holds, which the service grants again instead of answering LeaseAlreadyPresent.
         message.Request.Headers.SetValue("x-ms-proposed-lease-id", proposedLeaseId ?? Guid.NewGuid().ToString());
-        await pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        await pipeline.SendStorageRequestAsync(message, $"Acquire lease on {Name}/{blobName}", cancellationToken).ConfigureAwait(false);
         if (message.Response.Status == 201 && message.Response.Headers.TryGetValue("x-ms-lease-id", out var leaseId))
         {
             return (leaseId, null);

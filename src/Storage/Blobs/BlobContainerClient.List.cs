@@ -43,7 +43,7 @@ public sealed partial class BlobContainerClient
         {
             var url = containerUrl + query + (marker is null ? string.Empty : "&marker=" + Uri.EscapeDataString(marker));
             using var message = CreateMessage(RequestMethod.Get, url);
-            await pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+            await pipeline.SendStorageRequestAsync(message, $"List {Name}", cancellationToken).ConfigureAwait(false);
             if (message.Response.Status != 200)
             {
                 throw StorageErrors.FromResponse(message, $"List {Name}");

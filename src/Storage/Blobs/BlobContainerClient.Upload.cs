@@ -114,7 +114,7 @@ public sealed partial class BlobContainerClient
 
         // Content over the pooled buffer's memory: the pipeline replays it unchanged on every retry.
         message.Request.Content = RequestContent.Create(body);
-        await pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        await pipeline.SendStorageRequestAsync(message, $"Upload {Name}/{blobName}", cancellationToken).ConfigureAwait(false);
         if (message.Response.Status != 201)
         {
             throw StorageErrors.FromResponse(message, $"Upload {Name}/{blobName}");
@@ -177,7 +177,7 @@ public sealed partial class BlobContainerClient
         using var message = CreateMessage(RequestMethod.Put, BlobUrl(blobName) + "?comp=blocklist");
         SetBlobHeaders(message, options, metadata);
         message.Request.Content = RequestContent.Create(BlockListXml(blockIds));
-        await pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        await pipeline.SendStorageRequestAsync(message, $"Upload {Name}/{blobName} (commit {blockIds.Count} blocks)", cancellationToken).ConfigureAwait(false);
         if (message.Response.Status != 201)
         {
             throw StorageErrors.FromResponse(message, $"Upload {Name}/{blobName} (commit {blockIds.Count} blocks)");
@@ -202,7 +202,7 @@ public sealed partial class BlobContainerClient
         }
 
         message.Request.Content = RequestContent.Create(block);
-        await pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        await pipeline.SendStorageRequestAsync(message, $"Upload {Name}/{blobName} (block {blockIds.Count})", cancellationToken).ConfigureAwait(false);
         if (message.Response.Status != 201)
         {
             throw StorageErrors.FromResponse(message, $"Upload {Name}/{blobName} (block {blockIds.Count})");

@@ -51,7 +51,7 @@ public sealed partial class BlobContainerClient
     {
         using var message = CreateMessage(RequestMethod.Put, containerUrl + "?restype=container");
         SetEmptyBody(message);
-        await pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        await pipeline.SendStorageRequestAsync(message, $"Create container {Name}", cancellationToken).ConfigureAwait(false);
         if (message.Response.Status == 201)
         {
             return;
@@ -70,7 +70,7 @@ public sealed partial class BlobContainerClient
     public async Task DeleteContainerAsync(CancellationToken cancellationToken = default)
     {
         using var message = CreateMessage(RequestMethod.Delete, containerUrl + "?restype=container");
-        await pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        await pipeline.SendStorageRequestAsync(message, $"Delete container {Name}", cancellationToken).ConfigureAwait(false);
         if (message.Response.Status is not (202 or 404))
         {
             throw StorageErrors.FromResponse(message, $"Delete container {Name}");
@@ -83,7 +83,7 @@ public sealed partial class BlobContainerClient
     {
         BlobNames.CheckBlob(blobName);
         using var message = CreateMessage(RequestMethod.Head, BlobUrl(blobName));
-        await pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        await pipeline.SendStorageRequestAsync(message, $"Get properties of {Name}/{blobName}", cancellationToken).ConfigureAwait(false);
         return message.Response.Status switch
         {
             200 => BlobResponseHeaders.ReadProperties(message.Response),
@@ -105,7 +105,7 @@ public sealed partial class BlobContainerClient
         using var message = CreateMessage(RequestMethod.Delete, BlobUrl(blobName));
         message.Request.Headers.SetValue("x-ms-delete-snapshots", "include");
         SetConditions(message, ifNoneMatchAll: false, ifMatch, leaseId);
-        await pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        await pipeline.SendStorageRequestAsync(message, $"Delete {Name}/{blobName}", cancellationToken).ConfigureAwait(false);
         return message.Response.Status switch
         {
             202 => true,

@@ -92,17 +92,17 @@ public sealed class BlobLock : IAsyncDisposable
 
         // An unexpected fault in the loop has already fired LockLost; disposing still releases.
         await renewal.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        if (!lost.IsCancellationRequested)
+
+        // Released even when LockLost fired: the lease may still be ours if only the service was unreachable.
+        // If another holder has it, the service refuses (409) and nothing changes.
+        try
         {
-            try
-            {
-                using var timeout = new CancellationTokenSource(leaseDuration);
-                await container.ReleaseLeaseAsync(LockName, LeaseId, timeout.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (IsRenewalFailure(e))
-            {
-                // Releasing is a courtesy to the next holder; the lease expires by itself within its duration.
-            }
+            using var timeout = new CancellationTokenSource(leaseDuration);
+            await container.ReleaseLeaseAsync(LockName, LeaseId, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsRenewalFailure(e))
+        {
+            // Releasing is a courtesy to the next holder; the lease expires by itself within its duration.
         }
 
         // LockLost's source is left undisposed on purpose: holders may still read the token after disposal.
