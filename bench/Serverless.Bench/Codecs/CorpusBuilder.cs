@@ -62,7 +62,7 @@ internal sealed class CorpusBuilder(int seed, long targetBytes)
                 role = "user";
             }
 
-            clock = clock.AddSeconds(random.Next(3, 301));
+            clock = clock.AddMilliseconds(random.Next(3_000, 300_000));
             var start = (int)output.Length;
             json.Reset(output);
             json.WriteStartObject();

@@ -14,12 +14,18 @@ internal static class StorageSuite
         new("codecs", "compression ratio and MB/s of the payload codecs (PayloadCodec) and of gzip/brotli/zstd command-line tools",
             CodecBenchmark.Options, CodecBenchmark.RunAsync),
 
-        // Storage ops/s part goes here: Storage/StorageOpsBenchmark.cs, for example
-        // new("ops", "...", StorageOpsBenchmark.Options, StorageOpsBenchmark.RunAsync),
+        new("ops", "ops/s of table and blob operations, our clients vs the official JavaScript SDKs against one Azurite, and the ratio ours/official",
+            StorageOpsBenchmark.Options, StorageOpsBenchmark.RunAsync),
     ];
 
     public static async Task<int> RunAsync(string[] args)
     {
+        if (args is ["-h" or "--help"])
+        {
+            Console.Out.WriteLine(Usage());
+            return 0;
+        }
+
         var options = BenchOptions.Parse(args);
         var known = Parts.SelectMany(p => p.Options).Append("only").ToHashSet(StringComparer.Ordinal);
         var unknown = options.Names.Where(n => !known.Contains(n)).ToList();

@@ -20,8 +20,10 @@ public sealed class PayloadStoreOptions
     /// <summary>
     /// The codec new payloads are written with unless <see cref="Codec"/> says otherwise. The one place
     /// the default is chosen; readers never depend on it, since each blob records its own codec.
+    /// Brotli quality 4, chosen by <c>bench/run storage</c>: the best ratio among codecs that compress
+    /// a transcript at 30 MB/s or more on our 2-core reference machine (figures in README.md).
     /// </summary>
-    public static PayloadCodec DefaultCodec { get; } = PayloadCodec.Brotli(5);
+    public static PayloadCodec DefaultCodec { get; } = PayloadCodec.Brotli(4);
 
     /// <summary>The codec for writes. Default <see cref="DefaultCodec"/>.</summary>
     public PayloadCodec Codec { get; set; } = DefaultCodec;
