@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.RegularExpressions;
+using Serverless.Tests.Testing;
+
+namespace Serverless.Tests.Functions;
+
+/// <summary>
+/// The README's run command, for real: scripts/run starts its own Azurite, builds and starts the app,
+/// and prints a token and curl commands that work. Ports are moved off the defaults so a developer's
+/// own running instance cannot interfere.
+/// </summary>
+public sealed partial class LocalRunScriptTests
+{
+    [Fact]
+    public async Task RunScript_StartsEverything_AndItsPrintedTokenWorks()
+    {
+        var ports = FreePorts.Take(4);
+        var start = new ProcessStartInfo(RepositoryPaths.Combine("scripts", "run"))
+        {
+            WorkingDirectory = RepositoryPaths.Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            Environment =
+            {
+                ["PORT"] = ports[0].ToString(),
+                ["AZURITE_BLOB_PORT"] = ports[1].ToString(),
+                ["AZURITE_TABLE_PORT"] = ports[2].ToString(),
+                ["AZURITE_QUEUE_PORT"] = ports[3].ToString(),
+            },
+        };
+        var output = new StringBuilder();
+        var tokenSeen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) =>
+        {
+            lock (output)
+            {
+                output.AppendLine(e.Data);
+            }
+
+            if (e.Data is { } line && TokenLine().Match(line) is { Success: true } match)
+            {
+                tokenSeen.TrySetResult(match.Groups[1].Value);
+            }
+        };
+        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        try
+        {
+            var token = await tokenSeen.Task.WaitAsync(TimeSpan.FromMinutes(4));
+            using var http = new HttpClient { BaseAddress = new Uri($"http://localhost:{ports[0]}") };
+            await WaitForHealthAsync(http, TimeSpan.FromSeconds(60));
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+
+            var put = await http.PutAsync("/api/v1/settings/ui/theme", new StringContent("""{"value":{"mode":"dark"}}""", Encoding.UTF8, "application/json"));
+            var list = await http.GetStringAsync("/api/v1/settings/ui");
+
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+            Assert.Contains("\"mode\":\"dark\"", list, StringComparison.Ordinal);
+            Assert.Contains($"curl -s http://localhost:{ports[0]}/api/v1/settings/ui", Snapshot(output), StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is TimeoutException or HttpRequestException)
+        {
+            throw new InvalidOperationException($"scripts/run did not come up: {e.Message}\n{Snapshot(output)}", e);
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    private static async Task WaitForHealthAsync(HttpClient http, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                if ((await http.GetAsync("/api/health")).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("/api/health never answered 200.");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    private static string Snapshot(StringBuilder output)
+    {
+        lock (output)
+        {
+            return output.ToString();
+        }
+    }
+
+    [GeneratedRegex(@"^export TOKEN=(\S+)$")]
+    private static partial Regex TokenLine();
+}
