@@ -1,3 +1,4 @@
+using System.Globalization;
 using Serverless.Storage.Tables;
 
 namespace Serverless.Storage.Users;
@@ -5,9 +6,10 @@ namespace Serverless.Storage.Users;
 /// <summary>
 /// The one place that knows the RowKey scheme of the user table: every kind of user row lives in
 /// the user's partition, told apart by a prefix, so each kind is a prefix scan and one entity
-/// group transaction can touch several kinds at once.
+/// group transaction can touch several kinds at once. Ids and names are encoded segments
+/// (<see cref="KeyEncoding"/>), so a segment never contains the separator.
 /// </summary>
-/// <remarks>WARNING: these prefixes are the stored layout. Changing one orphans existing rows.</remarks>
+/// <remarks>WARNING: these prefixes and formats are the stored layout. Changing one orphans existing rows.</remarks>
 public static class UserRowKeys
 {
     /// <summary>Prefix of setting rows: <c>setting|{namespace}|{key}</c>.</summary>
@@ -15,6 +17,30 @@ public static class UserRowKeys
 
     /// <summary>Prefix of idempotency records: <c>idem|{operation}|{key}</c>.</summary>
     public const string Idempotency = "idem";
+
+    /// <summary>Prefix of thread rows: <c>thread|{threadId}</c>.</summary>
+    public const string Thread = "thread";
+
+    /// <summary>Prefix of thread activity rows: <c>recent|{invertedTicks}|{threadId}</c>, newest first.</summary>
+    public const string Recent = "recent";
+
+    /// <summary>Prefix of message rows: <c>msg|{threadId}|{seq:D10}</c>.</summary>
+    public const string Message = "msg";
+
+    /// <summary>Prefix of client message id rows: <c>msgid|{threadId}|{messageId}</c>.</summary>
+    public const string MessageId = "msgid";
+
+    /// <summary>Prefix of summary rows: <c>summary|{threadId}</c>.</summary>
+    public const string Summary = "summary";
+
+    /// <summary>Prefix of mission rows: <c>mission|{missionId}</c>.</summary>
+    public const string Mission = "mission";
+
+    /// <summary>Prefix of mission run rows: <c>mrun|{missionId}|{invertedTicks}|{attemptId}</c>, newest first.</summary>
+    public const string MissionRun = "mrun";
+
+    /// <summary>Digits of a zero-padded sequence number; sorts numerically as text up to 9,999,999,999.</summary>
+    public const int SequenceDigits = 10;
 
     /// <summary>The row of one setting.</summary>
     public static string ForSetting(string settingNamespace, string key) => KeyEncoding.Compose(Setting, settingNamespace, key);
@@ -24,4 +50,47 @@ public static class UserRowKeys
 
     /// <summary>The idempotency record of a key used on an operation.</summary>
     public static string ForIdempotencyKey(string operation, string key) => KeyEncoding.Compose(Idempotency, operation, key);
+
+    /// <summary>The row of one thread.</summary>
+    public static string ForThread(string threadId) => KeyEncoding.Compose(Thread, threadId);
+
+    /// <summary>The prefix of every thread row.</summary>
+    public static string Threads => Thread + KeyEncoding.Separator;
+
+    /// <summary>The activity row of a thread last active at <paramref name="activity"/>; newer sorts first.</summary>
+    public static string ForRecent(DateTimeOffset activity, string threadId) => KeyEncoding.Compose(Recent, InvertedTicks(activity), threadId);
+
+    /// <summary>The prefix of every activity row.</summary>
+    public static string Recents => Recent + KeyEncoding.Separator;
+
+    /// <summary>The row of message <paramref name="sequence"/> of a thread.</summary>
+    public static string ForMessage(string threadId, long sequence) => KeyEncoding.Compose(Message, threadId, Sequence(sequence));
+
+    /// <summary>The prefix of every message row of a thread.</summary>
+    public static string MessagesOf(string threadId) => KeyEncoding.Compose(Message, threadId, string.Empty);
+
+    /// <summary>The row mapping a client message id to its sequence number.</summary>
+    public static string ForMessageId(string threadId, string messageId) => KeyEncoding.Compose(MessageId, threadId, messageId);
+
+    /// <summary>The summary row of a thread.</summary>
+    public static string ForSummary(string threadId) => KeyEncoding.Compose(Summary, threadId);
+
+    /// <summary>The row of one mission.</summary>
+    public static string ForMission(string missionId) => KeyEncoding.Compose(Mission, missionId);
+
+    /// <summary>The prefix of every mission row.</summary>
+    public static string Missions => Mission + KeyEncoding.Separator;
+
+    /// <summary>The row of one run (attempt) of a mission; newer runs sort first.</summary>
+    public static string ForMissionRun(string missionId, DateTimeOffset at, string attemptId) =>
+        KeyEncoding.Compose(MissionRun, missionId, InvertedTicks(at), attemptId);
+
+    /// <summary>The prefix of every run row of a mission.</summary>
+    public static string MissionRunsOf(string missionId) => KeyEncoding.Compose(MissionRun, missionId, string.Empty);
+
+    /// <summary>A sequence number as fixed-width digits.</summary>
+    public static string Sequence(long sequence) => sequence.ToString("D" + SequenceDigits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+
+    /// <summary>Ticks counted down from the largest value, fixed width, so that later times sort first.</summary>
+    public static string InvertedTicks(DateTimeOffset at) => (DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks).ToString("D19", CultureInfo.InvariantCulture);
 }
