@@ -48,6 +48,16 @@ internal sealed class BenchAzurite : IAsyncDisposable
 
     public StorageConnection Connection => StorageConnection.Parse(ConnectionString);
 
+    /// <summary>The CPU time Azurite has used so far, all threads: the difference across a run is the server's share of the work.</summary>
+    public TimeSpan ProcessorTime
+    {
+        get
+        {
+            process.Refresh();
+            return process.TotalProcessorTime;
+        }
+    }
+
     /// <summary>Starts Azurite and waits until its blob and table ports accept connections.</summary>
     /// <param name="extraArguments">Further command-line options, e.g. <c>--skipApiVersionCheck</c>.</param>
     /// <exception cref="InvalidOperationException">Azurite is not installed or did not start; the message says why.</exception>
@@ -96,13 +106,20 @@ internal sealed class BenchAzurite : IAsyncDisposable
         catch (Exception e) when (e is TimeoutException or InvalidOperationException)
         {
             Stop(process);
+
+            // Only the parameterless WaitForExit waits for the output handlers to reach the end of both streams.
+            if (process.WaitForExit(TimeSpan.FromSeconds(5)))
+            {
+                process.WaitForExit();
+            }
+
             string log;
             lock (output)
             {
                 log = output.ToString();
             }
 
-            throw new InvalidOperationException($"Azurite failed to start: {e.Message}\n{log}", e);
+            throw new InvalidOperationException($"Azurite failed to start: {e.Message}\n{log.Trim()}", e);
         }
 
         return new BenchAzurite(process, ports[0], ports[1]);

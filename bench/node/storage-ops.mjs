@@ -8,7 +8,9 @@
 // per line each way. On start it prints {"ready": true, "node", "dataTables", "storageBlob"}. Then, for
 // each command {"op", "count", "tag"} it runs the operation `count` times, one at a time (each awaited
 // before the next starts), and prints {"op", "count", "seconds", "cpuSeconds", "requests"}: the wall time of the loop,
-// the CPU time this process used meanwhile (all its threads) and the HTTP requests it sent. Anything that fails prints {"error"} and the script exits 1.
+// the CPU time this process used meanwhile (all its threads) and the HTTP requests it sent. {"op": "cleanup"} deletes
+// the blobs the put operations created so far (Azurite keeps them in memory) and prints {"op", "deleted"}.
+// Anything that fails prints {"error"} and the script exits 1.
 //
 // Operations (the C# side seeds the table partition "query" with rows r0000..r0999 and uploads the
 // blobs get-1kib, get-1mib and get-16mib before the first command):
@@ -16,7 +18,7 @@
 //   table.get          read one entity of partition "query" (row i mod 1000)
 //   table.query_page   read one page of 1,000 entities of partition "query" ($top=1000)
 //   table.batch_100    one entity group transaction of 100 inserts into fresh partition batch-<tag>-<i>
-//   blob.put_<size>    upload a fresh blob put-<tag>-<i> (deleted again after the timed loop)
+//   blob.put_<size>    upload a fresh blob put-<tag>-<i> (deleted again by the next cleanup)
 //   blob.get_<size>    download blob get-<size> whole into memory (downloadToBuffer)
 import { TableClient } from "@azure/data-tables";
 import { BlobServiceClient } from "@azure/storage-blob";
@@ -74,59 +76,63 @@ function check(condition, message) {
   if (!condition) throw new Error(message);
 }
 
-// Returns the function run once per operation (given its index) and the clean-up run after the timed loop.
+// Blobs uploaded and not deleted yet.
+const uploaded = [];
+
+async function cleanUp() {
+  const deleted = uploaded.length;
+  for (const name of uploaded.splice(0)) await container.deleteBlob(name);
+  return { op: "cleanup", deleted };
+}
+
+// Returns the function run once per operation, given its index.
 function operation(op, tag) {
   switch (op) {
     case "table.insert":
-      return [(i) => table.createEntity(entity(`ins-${tag}`, i))];
+      return (i) => table.createEntity(entity(`ins-${tag}`, i));
     case "table.get":
-      return [async (i) => {
+      return async (i) => {
         const got = await table.getEntity("query", rowKey(i % 1000));
         check(got.Body === body, "table.get: unexpected entity");
-      }];
+      };
     case "table.query_page":
-      return [async () => {
+      return async () => {
         const pages = table.listEntities({ queryOptions: { filter: "PartitionKey eq 'query'" } }).byPage({ maxPageSize: 1000 });
         const { value: page } = await pages.next();
         check(page.length === 1000, `table.query_page: got ${page.length} entities, not 1000`);
-      }];
+      };
     case "table.batch_100":
-      return [async (i) => {
+      return async (i) => {
         const partition = `batch-${tag}-${i}`;
         const actions = Array.from({ length: 100 }, (_, r) => ["create", entity(partition, r)]);
         const result = await table.submitTransaction(actions);
         check(result.status === 202 && result.subResponses.length === 100, "table.batch_100: unexpected response");
-      }];
+      };
   }
 
   const [, kind, size] = /^blob\.(put|get)_(\w+)$/.exec(op) ?? [];
   const payload = payloads[size];
   if (kind === "put" && payload) {
-    const names = [];
-    return [
-      async (i) => {
-        const name = `put-${tag}-${i}`;
-        names.push(name);
-        await container.getBlockBlobClient(name).uploadData(payload, uploadOptions);
-      },
-      // Azurite keeps blobs in memory: drop them once timed.
-      async () => { for (const name of names) await container.deleteBlob(name); },
-    ];
+    return async (i) => {
+      const name = `put-${tag}-${i}`;
+      uploaded.push(name);
+      await container.getBlockBlobClient(name).uploadData(payload, uploadOptions);
+    };
   }
 
   if (kind === "get" && payload) {
     const blob = container.getBlobClient(`get-${size}`);
-    return [async () => {
+    return async () => {
       const bytes = await blob.downloadToBuffer(0, undefined, downloadOptions);
       check(bytes.length === payload.length, `${op}: downloaded ${bytes.length} bytes, not ${payload.length}`);
-    }];
+    };
   }
 
   throw new Error(`unknown operation '${op}'`);
 }
 
 async function run({ op, count, tag }) {
-  const [once, cleanUp] = operation(op, tag);
+  const once = operation(op, tag);
   globalThis.gc?.();
   const requestsBefore = requests;
   const cpuBefore = process.cpuUsage();
@@ -137,7 +143,6 @@ async function run({ op, count, tag }) {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpu = process.cpuUsage(cpuBefore);
   const sent = requests - requestsBefore;
-  await cleanUp?.();
   return { op, count, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, requests: sent };
 }
 
@@ -163,7 +168,7 @@ try {
     if (!line.trim()) continue;
     const command = JSON.parse(line);
     if (command.op === "exit") break;
-    send(await run(command));
+    send(command.op === "cleanup" ? await cleanUp() : await run(command));
   }
 } catch (error) {
   send({ error: String(error?.stack ?? error) });

@@ -102,6 +102,13 @@ internal sealed class OfficialStorageOps : IStorageOpsSide, IAsyncDisposable
         return new OpsRun(replied, reply.GetProperty("seconds").GetDouble(), reply.GetProperty("cpuSeconds").GetDouble(), reply.GetProperty("requests").GetInt64());
     }
 
+    public async Task CleanUpAsync()
+    {
+        await process.StandardInput.WriteLineAsync("{\"op\":\"cleanup\"}");
+        await process.StandardInput.FlushAsync();
+        await ReadReplyAsync(process, stderr, CommandTimeout, "cleanup");
+    }
+
     public async ValueTask DisposeAsync()
     {
         try

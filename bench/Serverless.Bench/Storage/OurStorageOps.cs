@@ -25,6 +25,7 @@ internal sealed class OurStorageOps : IStorageOpsSide
     private readonly BlobContainerClient container;
     private readonly RoundTripCounter roundTrips;
     private readonly Dictionary<string, byte[]> payloads;
+    private readonly List<string> uploaded = [];
 
     private OurStorageOps(TableClient table, BlobContainerClient container, RoundTripCounter roundTrips, Dictionary<string, byte[]> payloads)
     {
@@ -85,7 +86,7 @@ internal sealed class OurStorageOps : IStorageOpsSide
 
     public async Task<OpsRun> RunAsync(StorageOp op, int count, string tag)
     {
-        var (once, cleanUp) = Operation(op, tag);
+        var once = Operation(op, tag);
         GC.Collect();
         GC.WaitForPendingFinalizers();
         roundTrips.Reset();
@@ -99,12 +100,17 @@ internal sealed class OurStorageOps : IStorageOpsSide
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var cpuSeconds = (Environment.CpuUsage.TotalTime - cpu).TotalSeconds;
         var requests = roundTrips.Reset();
-        if (cleanUp is not null)
+        return new OpsRun(count, seconds, cpuSeconds, requests);
+    }
+
+    public async Task CleanUpAsync()
+    {
+        foreach (var name in uploaded)
         {
-            await cleanUp();
+            await container.DeleteAsync(name);
         }
 
-        return new OpsRun(count, seconds, cpuSeconds, requests);
+        uploaded.Clear();
     }
 
     private static string RowKey(int i) => string.Create(CultureInfo.InvariantCulture, $"r{i:D4}");
@@ -117,30 +123,30 @@ internal sealed class OurStorageOps : IStorageOpsSide
         }
     }
 
-    private (Func<int, Task> Once, Func<Task>? CleanUp) Operation(StorageOp op, string tag)
+    private Func<int, Task> Operation(StorageOp op, string tag)
     {
         switch (op.Name)
         {
             case "table.insert":
-                return (i => table.InsertAsync(Entity($"ins-{tag}", i)), null);
+                return i => table.InsertAsync(Entity($"ins-{tag}", i));
 
             case "table.get":
-                return (async i =>
+                return async i =>
                 {
                     var entity = await table.GetAsync(QueryPartition, RowKey(i % QueryRows));
                     Check(entity?.GetString("Body") == Body, "table.get: unexpected entity");
-                }, null);
+                };
 
             case "table.query_page":
                 var filter = ODataFilter.PartitionKeyEquals(QueryPartition);
-                return (async _ =>
+                return async _ =>
                 {
                     var page = await table.QueryPageAsync(filter, QueryRows);
                     Check(page.Entities.Count == QueryRows, $"table.query_page: got {page.Entities.Count} entities, not {QueryRows}");
-                }, null);
+                };
 
             case "table.batch_100":
-                return (async i =>
+                return async i =>
                 {
                     var partition = string.Create(CultureInfo.InvariantCulture, $"batch-{tag}-{i}");
                     var actions = new List<TableTransactionAction>(100);
@@ -151,40 +157,30 @@ internal sealed class OurStorageOps : IStorageOpsSide
 
                     var etags = await table.SubmitTransactionAsync(actions);
                     Check(etags.Count == 100, "table.batch_100: unexpected response");
-                }, null);
+                };
         }
 
         var parts = op.Name.Split('.', '_');
         if (parts is ["blob", "put", var putSize] && payloads.TryGetValue(putSize, out var putPayload))
         {
-            var names = new List<string>();
-            return (async i =>
+            return async i =>
             {
                 var name = string.Create(CultureInfo.InvariantCulture, $"put-{tag}-{i}");
-                names.Add(name);
+                uploaded.Add(name);
                 await container.UploadAsync(name, new MemoryStream(putPayload, writable: false));
-            },
-
-            // Azurite keeps blobs in memory: drop them once timed.
-            async () =>
-            {
-                foreach (var name in names)
-                {
-                    await container.DeleteAsync(name);
-                }
-            });
+            };
         }
 
         if (parts is ["blob", "get", var getSize] && payloads.TryGetValue(getSize, out var getPayload))
         {
             var name = GetBlobName(getSize);
-            return (async _ =>
+            return async _ =>
             {
                 await using var download = await container.DownloadAsync(name);
                 var buffer = new MemoryStream(checked((int)download.ContentLength));
                 await download.Content.CopyToAsync(buffer);
                 Check(buffer.Length == getPayload.Length, $"{op.Name}: downloaded {buffer.Length} bytes, not {getPayload.Length}");
-            }, null);
+            };
         }
 
         throw new ArgumentException($"unknown operation '{op.Name}'", nameof(op));

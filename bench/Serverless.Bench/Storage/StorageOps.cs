@@ -38,13 +38,18 @@ internal sealed record StorageOp(string Name, string Description, int WarmUpCoun
 /// <summary>
 /// One timed loop: <paramref name="Count"/> operations, one after another, in <paramref name="Seconds"/> of
 /// wall time, during which the client process used <paramref name="CpuSeconds"/> of CPU (all its threads)
-/// and sent <paramref name="Requests"/> HTTP requests.
+/// and sent <paramref name="Requests"/> HTTP requests. <see cref="ServerCpuSeconds"/> is Azurite's CPU time
+/// meanwhile, measured around the whole command by the caller.
 /// </summary>
 internal sealed record OpsRun(int Count, double Seconds, double CpuSeconds, long Requests)
 {
+    public double ServerCpuSeconds { get; init; } = double.NaN;
+
     public double OpsPerSecond => Count / Seconds;
 
     public double CpuMillisecondsPerOp => CpuSeconds * 1000 / Count;
+
+    public double ServerCpuMillisecondsPerOp => ServerCpuSeconds * 1000 / Count;
 
     public double RequestsPerOp => (double)Requests / Count;
 }
@@ -54,4 +59,7 @@ internal interface IStorageOpsSide
 {
     /// <summary>Runs <paramref name="op"/> <paramref name="count"/> times, sequentially, and times the loop. <paramref name="tag"/> makes row and blob names unique.</summary>
     Task<OpsRun> RunAsync(StorageOp op, int count, string tag);
+
+    /// <summary>Deletes the blobs the put operations have created so far (Azurite keeps them in memory).</summary>
+    Task CleanUpAsync();
 }
