@@ -1,8 +1,10 @@
 using Serverless.Functions.Api;
+using Serverless.Functions.FunctionMetadata;
 using Serverless.Functions.Hosting;
 using Serverless.Functions.Identity;
 using Serverless.Functions.Settings;
 using Serverless.Functions.Storage;
+using Serverless.Functions.Timers;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -15,6 +17,7 @@ builder.Services.AddUserAuthentication(builder.Configuration, builder.Environmen
 builder.Services.Configure<AuthOptions>(builder.Configuration.GetSection(AuthOptions.Section));
 builder.Services.AddApiConventions(builder.Configuration);
 builder.Services.AddScoped<IdempotencyKeys>();
+builder.Services.AddTimerJobs();
 
 var app = builder.Build();
 
@@ -36,12 +39,20 @@ app.UseRateLimiter();
 
 // Host protocol and anonymous endpoints.
 app.MapReadinessProbe();
+app.MapTimerInvocations();
 app.MapGet("/api/health", () => TypedResults.Ok(new { status = "ok" })).AllowAnonymous().WithTags("Health").WithName("Health");
 app.MapOpenApi("/api/v1/openapi.json").AllowAnonymous();
 
 // The authenticated API.
 var api = app.MapGroup("/api/v1").RequireAuthorization().RequireRateLimiting(ApiSetup.RateLimitPolicy);
 api.MapSettings();
+
+// One-shot command that needs the mapped routes (so it sits here, not with the one above): writes
+// function.json folders and exits before RunAsync, so no hosted service starts.
+if (WriteFunctionMetadataCommand.TryRun(args, app) is { } metadataExitCode)
+{
+    return metadataExitCode;
+}
 
 await app.RunAsync();
 return 0;

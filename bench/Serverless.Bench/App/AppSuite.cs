@@ -49,8 +49,19 @@ internal static class AppSuite
             return 1;
         }
 
-        var server = await AppPublisher.ServerAsync(republish);
-        var empty = await AppPublisher.EmptyAppAsync(republish);
+        PublishedApp server, empty;
+        try
+        {
+            server = await AppPublisher.ServerAsync(republish);
+            empty = await AppPublisher.EmptyAppAsync(republish);
+        }
+        catch (InvalidOperationException e)
+        {
+            // A working tree that does not build: say so on the figure line rather than with a stack trace.
+            Figures.WriteText("app", $"failed ({e.Message})");
+            return 1;
+        }
+
         PrintPublished("server", server);
         PrintPublished("empty_app", empty);
 

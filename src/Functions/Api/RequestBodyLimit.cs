@@ -4,7 +4,8 @@ using Microsoft.Extensions.Options;
 namespace Serverless.Functions.Api;
 
 /// <summary>
-/// Refuses bodies over <see cref="ApiOptions.MaxRequestBodyBytes"/> with 413: at once when
+/// Refuses bodies over <see cref="ApiOptions.MaxRequestBodyBytes"/> (or the endpoint's own
+/// <see cref="RequestBodyLimitMetadata"/>) with 413: at once when
 /// Content-Length says so, and while reading a chunked body otherwise. Done here rather than only
 /// in Kestrel so that it holds under every server (Kestrel, the test server, behind the host).
 /// </summary>
@@ -13,7 +14,8 @@ public sealed class RequestBodyLimit(RequestDelegate next, IOptions<ApiOptions> 
     /// <summary>Applies the limit to one request.</summary>
     public Task InvokeAsync(HttpContext context)
     {
-        var limit = options.Value.MaxRequestBodyBytes;
+        // Routing has already run (WebApplication puts it first), so the endpoint's own limit is visible here.
+        var limit = context.GetEndpoint()?.Metadata.GetMetadata<RequestBodyLimitMetadata>()?.MaxBytes ?? options.Value.MaxRequestBodyBytes;
         if (context.Request.ContentLength > limit)
         {
             throw new BadHttpRequestException($"The request body is larger than {limit} bytes.", StatusCodes.Status413PayloadTooLarge);
@@ -57,4 +59,16 @@ public sealed class RequestBodyLimit(RequestDelegate next, IOptions<ApiOptions> 
                 : n;
         }
     }
+}
+
+/// <summary>Endpoint metadata that replaces the global body limit for one endpoint (e.g. batch appends).</summary>
+/// <param name="MaxBytes">The largest body the endpoint accepts, in bytes.</param>
+public sealed record RequestBodyLimitMetadata(long MaxBytes);
+
+/// <summary>Adds <see cref="RequestBodyLimitMetadata"/> to endpoints.</summary>
+public static class RequestBodyLimitExtensions
+{
+    /// <summary>Lets this endpoint accept bodies up to <paramref name="maxBytes"/> instead of the global limit.</summary>
+    public static RouteHandlerBuilder WithRequestBodyLimit(this RouteHandlerBuilder builder, long maxBytes) =>
+        builder.WithMetadata(new RequestBodyLimitMetadata(maxBytes));
 }

@@ -23,6 +23,7 @@ internal sealed partial class StorageBootstrap(AppTables tables, AppContainers c
                 await Task.WhenAll(
                     tables.Users.CreateIfNotExistsAsync(cancellationToken),
                     tables.Timers.CreateIfNotExistsAsync(cancellationToken),
+                    tables.Due.CreateIfNotExistsAsync(cancellationToken),
                     containers.Payloads.CreateIfNotExistsAsync(cancellationToken),
                     containers.Locks.CreateIfNotExistsAsync(cancellationToken)).ConfigureAwait(false);
                 LogReady(logger, description);

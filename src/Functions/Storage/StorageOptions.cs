@@ -19,6 +19,9 @@ public sealed class StorageOptions
     /// <summary>The table of timer bookkeeping (last fired tick per job). Default <c>timers</c>.</summary>
     public string TimerTable { get; set; } = "timers";
 
+    /// <summary>The index table of due mission firings, partitioned by due-time bucket. Default <c>missiondue</c>.</summary>
+    public string DueTable { get; set; } = "missiondue";
+
     /// <summary>The container of payload blobs (large content). Default <c>payloads</c>.</summary>
     public string PayloadContainer { get; set; } = "payloads";
 

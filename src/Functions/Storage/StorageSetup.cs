@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Serverless.Storage;
 using Serverless.Storage.Blobs;
 using Serverless.Storage.Http;
+using Serverless.Storage.Payloads;
 using Serverless.Storage.Tables;
 using Serverless.Storage.Users;
 
@@ -26,17 +27,30 @@ public static class StorageSetup
             return StorageConnection.Parse(connectionString);
         });
         services.AddSingleton(new StorageClientOptions());
-        services.AddSingleton(provider => new AppTables(
-            new TableClient(provider.GetRequiredService<StorageConnection>(), provider.GetRequiredService<IOptions<StorageOptions>>().Value.UserTable, provider.GetRequiredService<StorageClientOptions>()),
-            new TableClient(provider.GetRequiredService<StorageConnection>(), provider.GetRequiredService<IOptions<StorageOptions>>().Value.TimerTable, provider.GetRequiredService<StorageClientOptions>())));
-        services.AddSingleton(provider => new AppContainers(
-            new BlobContainerClient(provider.GetRequiredService<StorageConnection>(), provider.GetRequiredService<IOptions<StorageOptions>>().Value.PayloadContainer, provider.GetRequiredService<StorageClientOptions>()),
-            new BlobContainerClient(provider.GetRequiredService<StorageConnection>(), provider.GetRequiredService<IOptions<StorageOptions>>().Value.LockContainer, provider.GetRequiredService<StorageClientOptions>())));
+        services.AddSingleton(provider =>
+        {
+            var (connection, names, clientOptions) = Parts(provider);
+            return new AppTables(
+                new TableClient(connection, names.UserTable, clientOptions),
+                new TableClient(connection, names.TimerTable, clientOptions),
+                new TableClient(connection, names.DueTable, clientOptions));
+        });
+        services.AddSingleton(provider =>
+        {
+            var (connection, names, clientOptions) = Parts(provider);
+            return new AppContainers(
+                new BlobContainerClient(connection, names.PayloadContainer, clientOptions),
+                new BlobContainerClient(connection, names.LockContainer, clientOptions));
+        });
+        services.AddSingleton(provider => new PayloadStore(provider.GetRequiredService<AppContainers>().Payloads));
         services.AddSingleton(provider => new SettingsStore(provider.GetRequiredService<AppTables>().Users));
         services.AddSingleton(provider => new IdempotencyStore(provider.GetRequiredService<AppTables>().Users, provider.GetRequiredService<TimeProvider>()));
         services.AddHostedService<StorageBootstrap>();
         return services;
     }
+
+    private static (StorageConnection Connection, StorageOptions Names, StorageClientOptions ClientOptions) Parts(IServiceProvider provider) =>
+        (provider.GetRequiredService<StorageConnection>(), provider.GetRequiredService<IOptions<StorageOptions>>().Value, provider.GetRequiredService<StorageClientOptions>());
 
     private static void TryAddSingletonTimeProvider(this IServiceCollection services)
     {
@@ -52,7 +66,8 @@ public static class StorageSetup
 /// <summary>The app's tables.</summary>
 /// <param name="Users">Every user's rows, partitioned by user.</param>
 /// <param name="Timers">Timer bookkeeping.</param>
-public sealed record AppTables(TableClient Users, TableClient Timers);
+/// <param name="Due">The due-mission index, across users.</param>
+public sealed record AppTables(TableClient Users, TableClient Timers, TableClient Due);
 
 /// <summary>The app's blob containers.</summary>
 /// <param name="Payloads">Large content, under each user's prefix.</param>

@@ -33,6 +33,9 @@ public static class UserRowKeys
     /// <summary>Prefix of summary rows: <c>summary|{threadId}</c>.</summary>
     public const string Summary = "summary";
 
+    /// <summary>Prefix of thread creation rows: <c>created|{invertedTicks}|{threadId}</c>, newest first; they carry the list filters' flags only.</summary>
+    public const string Created = "created";
+
     /// <summary>Prefix of mission rows: <c>mission|{missionId}</c>.</summary>
     public const string Mission = "mission";
 
@@ -75,6 +78,18 @@ public static class UserRowKeys
     /// <summary>The summary row of a thread.</summary>
     public static string ForSummary(string threadId) => KeyEncoding.Compose(Summary, threadId);
 
+    /// <summary>The creation row of a thread created at <paramref name="createdAt"/>; newer sorts first.</summary>
+    public static string ForCreated(DateTimeOffset createdAt, string threadId) => KeyEncoding.Compose(Created, InvertedTicks(createdAt), threadId);
+
+    /// <summary>The prefix of every creation row.</summary>
+    public static string CreatedRows => Created + KeyEncoding.Separator;
+
+    /// <summary>The prefix of every client message id row (all threads): what the orphan check and exports scan.</summary>
+    public static string MessageIds => MessageId + KeyEncoding.Separator;
+
+    /// <summary>The prefix of every message row (all threads).</summary>
+    public static string Messages => Message + KeyEncoding.Separator;
+
     /// <summary>The row of one mission.</summary>
     public static string ForMission(string missionId) => KeyEncoding.Compose(Mission, missionId);
 
@@ -87,6 +102,9 @@ public static class UserRowKeys
 
     /// <summary>The prefix of every run row of a mission.</summary>
     public static string MissionRunsOf(string missionId) => KeyEncoding.Compose(MissionRun, missionId, string.Empty);
+
+    /// <summary>The prefix of every run row of every mission (for erasure sweeps).</summary>
+    public static string MissionRuns => MissionRun + KeyEncoding.Separator;
 
     /// <summary>A sequence number as fixed-width digits.</summary>
     public static string Sequence(long sequence) => sequence.ToString("D" + SequenceDigits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);

@@ -26,6 +26,7 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
             ["Storage:ConnectionString"] = azurite.ConnectionString,
             ["Storage:UserTable"] = "users" + suffix,
             ["Storage:TimerTable"] = "timers" + suffix,
+            ["Storage:DueTable"] = "due" + suffix,
             ["Storage:PayloadContainer"] = "payloads" + suffix,
             ["Storage:LockContainer"] = "locks" + suffix,
             ["Auth:Development:Enabled"] = environment == "Development" ? "true" : "false",
