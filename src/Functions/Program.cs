@@ -44,7 +44,7 @@ app.MapGet("/api/health", () => TypedResults.Ok(new { status = "ok" })).AllowAno
 app.MapOpenApi("/api/v1/openapi.json").AllowAnonymous();
 
 // The authenticated API.
-var api = app.MapGroup("/api/v1").RequireAuthorization().RequireRateLimiting(ApiSetup.RateLimitPolicy);
+var api = app.MapGroup("/api/v1").RequireAuthorization().RequireRateLimiting(ApiSetup.RateLimitPolicy).AddEndpointFilter<StorageReadyFilter>();
 api.MapSettings();
 
 // One-shot command that needs the mapped routes (so it sits here, not with the one above): writes

@@ -3,49 +3,60 @@ using Serverless.Storage;
 namespace Serverless.Functions.Storage;
 
 /// <summary>
-/// Creates the app's tables and containers when the app starts, retrying for a while so that a
-/// storage emulator started at the same moment is waited for. If storage stays unreachable the
-/// app stops with a message that says so, instead of answering every request with errors.
+/// Creates the app's tables and containers in the background once the app starts, retrying with
+/// backoff until storage answers. It never holds up startup: the Functions host restarts a handler
+/// that does not answer its readiness probe within 30 s, and a storage emulator started at the
+/// same moment may need longer. Until it succeeds, API calls wait briefly and then get 503.
 /// </summary>
-internal sealed partial class StorageBootstrap(AppTables tables, AppContainers containers, StorageConnection connection, ILogger<StorageBootstrap> logger) : IHostedService
+internal sealed partial class StorageBootstrap(AppTables tables, AppContainers containers, StorageConnection connection, StorageReadiness readiness, ILogger<StorageBootstrap> logger)
+    : BackgroundService
 {
+    private static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
     private readonly string description = connection.ToString();
 
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-
-    public async Task StartAsync(CancellationToken cancellationToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var deadline = DateTime.UtcNow + Patience;
-        while (true)
+        var delay = FirstDelay;
+        while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await Task.WhenAll(
-                    tables.Users.CreateIfNotExistsAsync(cancellationToken),
-                    tables.Timers.CreateIfNotExistsAsync(cancellationToken),
-                    tables.Due.CreateIfNotExistsAsync(cancellationToken),
-                    containers.Payloads.CreateIfNotExistsAsync(cancellationToken),
-                    containers.Locks.CreateIfNotExistsAsync(cancellationToken)).ConfigureAwait(false);
+                    tables.Users.CreateIfNotExistsAsync(stoppingToken),
+                    tables.Timers.CreateIfNotExistsAsync(stoppingToken),
+                    tables.Due.CreateIfNotExistsAsync(stoppingToken),
+                    containers.Payloads.CreateIfNotExistsAsync(stoppingToken),
+                    containers.Locks.CreateIfNotExistsAsync(stoppingToken)).ConfigureAwait(false);
+                readiness.MarkReady();
                 LogReady(logger, description);
                 return;
             }
-            catch (StorageException e) when (e.Status == 0 && DateTime.UtcNow < deadline)
-            {
-                LogWaiting(logger, description);
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
-            }
             catch (StorageException e)
             {
-                throw new InvalidOperationException($"Storage is not usable ({connection}): {e.Message}", e);
+                // Unreachable storage is usually transient (emulator starting); anything else (403: wrong
+                // identity or key) needs an operator, so it is logged as an error, and still retried.
+                if (e.Status == 0)
+                {
+                    LogWaiting(logger, description, delay.TotalSeconds);
+                }
+                else
+                {
+                    LogFailing(logger, e, description, delay.TotalSeconds);
+                }
             }
+
+            await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
+            delay = TimeSpan.FromTicks(Math.Min(MaxDelay.Ticks, delay.Ticks * 2));
         }
     }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Storage ready: {Connection}")]
     private static partial void LogReady(ILogger logger, string connection);
 
-    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Waiting for storage at {Connection}")]
-    private static partial void LogWaiting(ILogger logger, string connection);
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Waiting for storage at {Connection}; next try in {Seconds} s")]
+    private static partial void LogWaiting(ILogger logger, string connection, double seconds);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "Storage at {Connection} refuses to set up; next try in {Seconds} s")]
+    private static partial void LogFailing(ILogger logger, Exception exception, string connection, double seconds);
 }
