@@ -1,0 +1,71 @@
+using System.Collections;
+using System.Reflection;
+using System.Text.Json;
+using Serverless.Functions.Api;
+using Serverless.Functions.Identity;
+using Serverless.Functions.Storage;
+using Serverless.Functions.Timers;
+using Serverless.Tests.Testing;
+
+namespace Serverless.Tests.Functions;
+
+/// <summary>local.settings.sample.json documents every setting the app binds, in the Functions local-settings format.</summary>
+public sealed class SettingsDocumentationTests
+{
+    /// <summary>Every options class the app binds, with its configuration section.</summary>
+    public static TheoryData<string, Type> OptionSections => new()
+    {
+        { StorageOptions.Section, typeof(StorageOptions) },
+        { AuthOptions.Section, typeof(AuthOptions) },
+        { ApiOptions.Section, typeof(ApiOptions) },
+        { TimerOptions.Section, typeof(TimerOptions) },
+    };
+
+    [Theory]
+    [MemberData(nameof(OptionSections))]
+    public void SampleSettings_NameEverySettingOfTheSection(string section, Type options)
+    {
+        var values = Sample().GetProperty("Values").EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+
+        // Arrays and dictionaries are documented by at least one element (Name__0, Name__someKey).
+        var missing = SettingKeys(section, options)
+            .Where(key => !values.Contains(key) && !values.Any(v => v.StartsWith(key + "__", StringComparison.OrdinalIgnoreCase)))
+            .ToList();
+
+        Assert.True(missing.Count == 0, "local.settings.sample.json lacks: " + string.Join(", ", missing));
+    }
+
+    [Fact]
+    public void SampleSettings_HaveTheFunctionsShape()
+    {
+        var sample = Sample();
+
+        Assert.False(sample.GetProperty("IsEncrypted").GetBoolean());
+        Assert.Equal("custom", sample.GetProperty("Values").GetProperty("FUNCTIONS_WORKER_RUNTIME").GetString());
+        Assert.Equal(7071, sample.GetProperty("Host").GetProperty("LocalHttpPort").GetInt32());
+    }
+
+    private static JsonElement Sample() =>
+        JsonDocument.Parse(File.ReadAllText(RepositoryPaths.Combine("local.settings.sample.json")), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip }).RootElement;
+
+    /// <summary>The environment-variable names (Section__Property__Nested) of every settable property.</summary>
+    private static IEnumerable<string> SettingKeys(string prefix, Type type)
+    {
+        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
+        {
+            var key = $"{prefix}__{property.Name}";
+            var propertyType = property.PropertyType;
+            if (propertyType.IsClass && propertyType != typeof(string) && !typeof(IEnumerable).IsAssignableFrom(propertyType))
+            {
+                foreach (var nested in SettingKeys(key, propertyType))
+                {
+                    yield return nested;
+                }
+            }
+            else
+            {
+                yield return key;
+            }
+        }
+    }
+}
