@@ -1,3 +1,4 @@
+using Serverless.Testing;
 using System.Diagnostics;
 using System.Globalization;
 
@@ -10,7 +11,7 @@ namespace Serverless.Bench.App;
 /// </summary>
 internal static class AppPublisher
 {
-    private static string Root => BenchAzurite.RepositoryRoot;
+    private static string Root => RepositoryPaths.Root;
 
     private static string OutputRoot => Path.Combine(Root, "artifacts", "bench", "app");
 

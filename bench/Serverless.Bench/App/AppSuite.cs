@@ -1,3 +1,4 @@
+using Serverless.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
@@ -43,7 +44,7 @@ internal static class AppSuite
         var started = Stopwatch.GetTimestamp();
 
         Figures.Comment(MachineInfo.Describe());
-        if (BenchAzurite.Unavailable is { } reason)
+        if (Azurite.Unavailable is { } reason)
         {
             Figures.WriteText("app", $"failed ({reason})");
             return 1;
@@ -66,7 +67,7 @@ internal static class AppSuite
         PrintPublished("empty_app", empty);
 
         Figures.Progress("starting Azurite");
-        await using var azurite = await BenchAzurite.StartAsync();
+        await using var azurite = await Azurite.StartAsync();
         var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
         var environment = ServerEnvironment(azurite.ConnectionString, secret);
         var userId = "bench-" + Guid.NewGuid().ToString("N")[..8];
@@ -154,7 +155,7 @@ internal static class AppSuite
     }
 
     private static async Task MeasureLatencyAsync(
-        PublishedApp server, Dictionary<string, string> environment, BenchAzurite azurite, string path, string token, string userId, int warmup, int requests)
+        PublishedApp server, Dictionary<string, string> environment, Azurite azurite, string path, string token, string userId, int warmup, int requests)
     {
         Figures.Progress($"settings GET: {warmup} warm-up and {requests} timed requests of each kind");
         await using var process = AppProcess.Start(server, environment);

@@ -1,3 +1,4 @@
+using Serverless.Testing;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Text;
@@ -27,7 +28,7 @@ internal sealed class OfficialStorageOps : IStorageOpsSide, IAsyncDisposable
         StorageBlobVersion = storageBlobVersion;
     }
 
-    public static string Script => Path.Combine(BenchAzurite.RepositoryRoot, "bench", "node", "storage-ops.mjs");
+    public static string Script => Path.Combine(RepositoryPaths.Root, "bench", "node", "storage-ops.mjs");
 
     public string NodeVersion { get; }
 
@@ -41,7 +42,7 @@ internal sealed class OfficialStorageOps : IStorageOpsSide, IAsyncDisposable
     {
         var start = new ProcessStartInfo("node")
         {
-            WorkingDirectory = BenchAzurite.RepositoryRoot,
+            WorkingDirectory = RepositoryPaths.Root,
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -62,7 +63,7 @@ internal sealed class OfficialStorageOps : IStorageOpsSide, IAsyncDisposable
         }
         catch (Win32Exception e)
         {
-            throw new InvalidOperationException($"cannot run 'node' ({e.Message}): install Node.js 20 or later and run 'npm ci' in {BenchAzurite.RepositoryRoot}", e);
+            throw new InvalidOperationException($"cannot run 'node' ({e.Message}): install Node.js 20 or later and run 'npm ci' in {RepositoryPaths.Root}", e);
         }
 
         var stderr = new StringBuilder();

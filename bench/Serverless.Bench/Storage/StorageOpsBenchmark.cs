@@ -1,3 +1,4 @@
+using Serverless.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -59,13 +60,13 @@ internal static class StorageOpsBenchmark
 
     private static async Task MeasureAsync(int rounds, double targetSeconds)
     {
-        if (BenchAzurite.Unavailable is { } reason)
+        if (Azurite.Unavailable is { } reason)
         {
             throw new InvalidOperationException(reason);
         }
 
         Progress("starting Azurite");
-        await using var azurite = await BenchAzurite.StartAsync();
+        await using var azurite = await Azurite.StartAsync();
         Progress("seeding the query partition and the blobs to download");
         var ours = await OurStorageOps.CreateAsync(azurite.Connection, TableName, ContainerName);
         await using var official = await OfficialStorageOps.StartAsync(azurite.ConnectionString, TableName, ContainerName);
@@ -99,7 +100,7 @@ internal static class StorageOpsBenchmark
     }
 
     /// <summary>One timed run of one side, with Azurite's CPU time around it; then the side deletes the blobs it put.</summary>
-    private static async Task<OpsRun> RunAsync(BenchAzurite azurite, IStorageOpsSide side, StorageOp op, int count, string tag)
+    private static async Task<OpsRun> RunAsync(Azurite azurite, IStorageOpsSide side, StorageOp op, int count, string tag)
     {
         var serverCpu = azurite.ProcessorTime;
         var run = await side.RunAsync(op, count, tag);
@@ -168,7 +169,7 @@ internal static class StorageOpsBenchmark
     {
         try
         {
-            using var json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(BenchAzurite.RepositoryRoot, "node_modules", "azurite", "package.json")));
+            using var json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(RepositoryPaths.Root, "node_modules", "azurite", "package.json")));
             return json.RootElement.GetProperty("version").GetString() ?? "(unknown version)";
         }
         catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException)

@@ -284,7 +284,7 @@ public sealed class BlobContainerClientTests : BlobTestBase
     [Fact]
     public async Task DeleteContainer_Missing_Succeeds()
     {
-        var missing = new BlobContainerClient(Azurite.Connection, Serverless.Tests.Testing.Azurite.UniqueName("gone"));
+        var missing = new BlobContainerClient(Azurite.Connection, Serverless.Testing.Azurite.UniqueName("gone"));
 
         await missing.DeleteContainerAsync();
     }
@@ -292,7 +292,7 @@ public sealed class BlobContainerClientTests : BlobTestBase
     [Fact]
     public async Task Upload_MissingContainer_ThrowsContainerNotFound()
     {
-        var missing = new BlobContainerClient(Azurite.Connection, Serverless.Tests.Testing.Azurite.UniqueName("gone"));
+        var missing = new BlobContainerClient(Azurite.Connection, Serverless.Testing.Azurite.UniqueName("gone"));
 
         var error = await Assert.ThrowsAsync<StorageException>(() => missing.UploadAsync("x", new MemoryStream([1])));
 

@@ -1,54 +1,53 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Serverless.Storage;
 
-namespace Serverless.Bench;
+namespace Serverless.Testing;
 
 /// <summary>
-/// An Azurite process for a benchmark part, started like the tests' launcher
-/// (tests/Serverless.Tests/Testing/Azurite.cs): the npm package pinned in package.json, in-memory
-/// persistence, free ports on 127.0.0.1, keep-alive timeouts of 300 s. Dispose it to stop it; it is
-/// also stopped when the bench process exits.
+/// A real Azurite process: the npm package pinned in package.json, started on free ports of
+/// 127.0.0.1 with in-memory persistence, stopped on dispose or when this process exits. Tests share
+/// one per run (<see cref="Shared"/>) and isolate themselves with unique table and container names;
+/// benchmarks start their own.
 /// </summary>
-internal sealed class BenchAzurite : IAsyncDisposable
+public sealed class Azurite : IAsyncDisposable
 {
+    private static readonly Lazy<Task<Azurite>> SharedInstance = new(() => StartAsync());
     private readonly Process process;
 
-    private BenchAzurite(Process process, int blobPort, int tablePort)
+    private Azurite(Process process, int blobPort, int tablePort)
     {
         this.process = process;
         BlobPort = blobPort;
         TablePort = tablePort;
     }
 
-    /// <summary>The repository root: the nearest ancestor of the bench binaries holding Serverless.sln.</summary>
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
-
-    /// <summary>The Azurite launcher that <c>npm ci</c> at the repository root installs.</summary>
-    public static string Executable => Path.Combine(RepositoryRoot, "node_modules", ".bin", "azurite");
+    /// <summary>The one Azurite of a test run, started on first use.</summary>
+    public static Task<Azurite> Shared => SharedInstance.Value;
 
     /// <summary>Why Azurite cannot be started here (not installed), or <c>null</c> when it can.</summary>
-    public static string? Unavailable => File.Exists(Executable)
+    public static string? Unavailable => File.Exists(RepositoryPaths.Azurite)
         ? null
-        : $"Azurite is not installed at {Executable}: run 'npm ci' in {RepositoryRoot}";
+        : $"Azurite is not installed at {RepositoryPaths.Azurite}: run 'npm ci' in {RepositoryPaths.Root} (scripts/test does).";
 
+    /// <summary>The blob service port.</summary>
     public int BlobPort { get; }
 
+    /// <summary>The table service port.</summary>
     public int TablePort { get; }
 
     /// <summary>A Shared Key connection string with path-style endpoints, as Azurite wants.</summary>
     public string ConnectionString =>
-        $"DefaultEndpointsProtocol=http;AccountName={StorageConnection.DevelopmentAccountName};"
-        + "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;"
-        + $"TableEndpoint=http://127.0.0.1:{TablePort}/{StorageConnection.DevelopmentAccountName};"
-        + $"BlobEndpoint=http://127.0.0.1:{BlobPort}/{StorageConnection.DevelopmentAccountName};";
+        $"DefaultEndpointsProtocol=http;AccountName={StorageConnection.DevelopmentAccountName};" +
+        "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+        $"TableEndpoint=http://127.0.0.1:{TablePort}/{StorageConnection.DevelopmentAccountName};" +
+        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/{StorageConnection.DevelopmentAccountName};";
 
+    /// <summary>The parsed connection.</summary>
     public StorageConnection Connection => StorageConnection.Parse(ConnectionString);
 
-    /// <summary>The CPU time Azurite has used so far, all threads: the difference across a run is the server's share of the work.</summary>
+    /// <summary>The CPU time Azurite has used so far: the difference across a benchmark run is the server's share of the work.</summary>
     public TimeSpan ProcessorTime
     {
         get
@@ -58,18 +57,21 @@ internal sealed class BenchAzurite : IAsyncDisposable
         }
     }
 
+    /// <summary>A table or container name no other test uses: lower-case letters and digits, starting with a letter.</summary>
+    public static string UniqueName(string prefix) => (prefix + Guid.NewGuid().ToString("N"))[..Math.Min(prefix.Length + 32, 63)].ToLowerInvariant();
+
     /// <summary>Starts Azurite and waits until its blob and table ports accept connections.</summary>
     /// <param name="extraArguments">Further command-line options, e.g. <c>--skipApiVersionCheck</c>.</param>
     /// <exception cref="InvalidOperationException">Azurite is not installed or did not start; the message says why.</exception>
-    public static async Task<BenchAzurite> StartAsync(params string[] extraArguments)
+    public static async Task<Azurite> StartAsync(params string[] extraArguments)
     {
         if (Unavailable is { } reason)
         {
             throw new InvalidOperationException(reason);
         }
 
-        var ports = TakeFreePorts(3);
-        var start = new ProcessStartInfo(Executable)
+        var ports = FreePorts.Take(3);
+        var start = new ProcessStartInfo(RepositoryPaths.Azurite)
         {
             WorkingDirectory = Path.GetTempPath(),
             RedirectStandardOutput = true,
@@ -100,8 +102,8 @@ internal sealed class BenchAzurite : IAsyncDisposable
 
         try
         {
-            await WaitUntilListeningAsync(ports[0], TimeSpan.FromSeconds(60), process);
-            await WaitUntilListeningAsync(ports[1], TimeSpan.FromSeconds(60), process);
+            await FreePorts.WaitUntilListeningAsync(ports[0], TimeSpan.FromSeconds(60), () => process.HasExited);
+            await FreePorts.WaitUntilListeningAsync(ports[1], TimeSpan.FromSeconds(60), () => process.HasExited);
         }
         catch (Exception e) when (e is TimeoutException or InvalidOperationException)
         {
@@ -122,9 +124,10 @@ internal sealed class BenchAzurite : IAsyncDisposable
             throw new InvalidOperationException($"Azurite failed to start: {e.Message}\n{log.Trim()}", e);
         }
 
-        return new BenchAzurite(process, ports[0], ports[1]);
+        return new Azurite(process, ports[0], ports[1]);
     }
 
+    /// <summary>Stops the process.</summary>
     public async ValueTask DisposeAsync()
     {
         Stop(process);
@@ -135,7 +138,7 @@ internal sealed class BenchAzurite : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            // It was told to stop; do not hold the bench up.
+            // It was told to stop; do not hold the caller up.
         }
 
         process.Dispose();
@@ -157,58 +160,4 @@ internal sealed class BenchAzurite : IAsyncDisposable
     }
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>Asks the OS for distinct free ports, holding every listener until all are chosen.</summary>
-    private static int[] TakeFreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        try
-        {
-            listeners.ForEach(l => l.Start());
-            return listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        }
-        finally
-        {
-            listeners.ForEach(l => l.Stop());
-        }
-    }
-
-    private static async Task WaitUntilListeningAsync(int port, TimeSpan timeout, Process process)
-    {
-        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        while (Stopwatch.GetTimestamp() < deadline)
-        {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"Azurite exited (code {process.ExitCode}) before listening on port {port}.");
-            }
-
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(100);
-            }
-        }
-
-        throw new TimeoutException($"Nothing listened on port {port} within {timeout.TotalSeconds:0} s.");
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Serverless.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        // Not run from the build output (e.g. a published copy): bench/run starts us at the root.
-        return Directory.GetCurrentDirectory();
-    }
 }

@@ -1,4 +1,4 @@
-namespace Serverless.Tests.Testing;
+namespace Serverless.Testing;
 
 /// <summary>Locates files of the repository from the test binaries' folder.</summary>
 public static class RepositoryPaths
