@@ -1,29 +1,22 @@
-using System.Text.RegularExpressions;
+using Serverless.Functions.FunctionMetadata;
 
 namespace Serverless.Functions.Timers;
 
-/// <summary>The rules for a function name, which is also the folder of its <c>function.json</c> and the host's POST path.</summary>
-public static partial class TimerFunctionName
+/// <summary>
+/// A timer's name is a function name (its <c>function.json</c> folder and the host's POST path), so it
+/// follows <see cref="FunctionNames"/>: checked when the job is registered rather than at publish time.
+/// </summary>
+public static class TimerFunctionName
 {
-    /// <summary>The longest name accepted: 128 characters, the Functions limit.</summary>
-    public const int MaxLength = 128;
-
-    /// <summary>Whether <paramref name="name"/> is a valid function name: a letter, then up to 127 letters, digits, <c>_</c> or <c>-</c>.</summary>
-    public static bool IsValid(string? name) => name is not null && Pattern().IsMatch(name);
-
-    /// <summary>Throws unless <paramref name="name"/> <see cref="IsValid">is valid</see>.</summary>
+    /// <summary>Throws unless <paramref name="name"/> is a valid function name.</summary>
     /// <exception cref="ArgumentException">The name is not a valid function name.</exception>
     public static void Check(string? name, string paramName = "name")
     {
-        if (!IsValid(name))
+        if (!FunctionNames.IsValid(name))
         {
             throw new ArgumentException(
-                $"'{name}' is not a valid function name: start with a letter and use only letters, digits, '_' and '-', at most {MaxLength} characters.",
+                $"'{name}' is not a valid function name: start with a letter and use only letters, digits, '_' and '-', at most {FunctionNames.MaxLength} characters.",
                 paramName);
         }
     }
-
-    // \z, not $: $ also matches before a trailing newline.
-    [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9_\-]{0,127}\z", RegexOptions.CultureInvariant)]
-    private static partial Regex Pattern();
 }

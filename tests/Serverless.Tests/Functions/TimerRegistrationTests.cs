@@ -1,3 +1,4 @@
+using Serverless.Functions.FunctionMetadata;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Functions.Timers;
@@ -125,11 +126,11 @@ public sealed class TimerRegistrationTests
     }
 
     [Fact]
-    public void AddTimerJob_NameLimit_Is128Characters()
+    public void AddTimerJob_NameLimit_IsTheFunctionNameLimit()
     {
-        new ServiceCollection().AddTimerJob<FailingTimerJob>("a" + new string('-', 127), "0 * * * * *");
+        new ServiceCollection().AddTimerJob<FailingTimerJob>("a" + new string('-', FunctionNames.MaxLength - 1), "0 * * * * *");
 
-        Assert.Throws<ArgumentException>(() => new ServiceCollection().AddTimerJob<FailingTimerJob>("a" + new string('_', 128), "0 * * * * *"));
+        Assert.Throws<ArgumentException>(() => new ServiceCollection().AddTimerJob<FailingTimerJob>("a" + new string('_', FunctionNames.MaxLength), "0 * * * * *"));
     }
 
     private static TimerRegistry Registry(Action<IServiceCollection> register, Dictionary<string, string?>? settings = null)
