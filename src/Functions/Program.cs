@@ -1,7 +1,9 @@
 using Serverless.Functions.Api;
+using Serverless.Functions.Conversations;
 using Serverless.Functions.FunctionMetadata;
 using Serverless.Functions.Hosting;
 using Serverless.Functions.Identity;
+using Serverless.Functions.Missions;
 using Serverless.Functions.Settings;
 using Serverless.Functions.Storage;
 using Serverless.Functions.Timers;
@@ -18,6 +20,8 @@ builder.Services.Configure<AuthOptions>(builder.Configuration.GetSection(AuthOpt
 builder.Services.AddApiConventions(builder.Configuration);
 builder.Services.AddScoped<IdempotencyKeys>();
 builder.Services.AddTimerJobs();
+builder.Services.AddMissions(builder.Configuration);
+builder.Services.AddConversations();
 
 var app = builder.Build();
 
@@ -46,6 +50,8 @@ app.MapOpenApi("/api/v1/openapi.json").AllowAnonymous();
 // The authenticated API.
 var api = app.MapGroup("/api/v1").RequireAuthorization().RequireRateLimiting(ApiSetup.RateLimitPolicy).AddEndpointFilter<StorageReadyFilter>();
 api.MapSettings();
+api.MapMissions();
+api.MapConversations();
 
 // One-shot command that needs the mapped routes (so it sits here, not with the one above): writes
 // function.json folders and exits before RunAsync, so no hosted service starts.

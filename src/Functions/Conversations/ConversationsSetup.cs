@@ -1,0 +1,31 @@
+using Serverless.Functions.Storage;
+using Serverless.Storage.Conversations;
+using Serverless.Storage.Payloads;
+
+namespace Serverless.Functions.Conversations;
+
+/// <summary>Registers the conversation stores and maps the <c>/threads</c> routes.</summary>
+public static class ConversationsSetup
+{
+    /// <summary>Adds the conversation stores (they need <see cref="StorageSetup.AddAppStorage"/>).</summary>
+    public static IServiceCollection AddConversations(this IServiceCollection services)
+    {
+        services.AddOptions<ConversationOptions>().BindConfiguration(ConversationOptions.Section);
+        services.AddSingleton(p => new ThreadStore(p.GetRequiredService<AppTables>().Users, p.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(p => new MessageStore(
+            p.GetRequiredService<AppTables>().Users, p.GetRequiredService<ThreadStore>(), p.GetRequiredService<PayloadStore>(), p.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(p => new SummaryStore(p.GetRequiredService<AppTables>().Users, p.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(p => new OrphanPayloads(p.GetRequiredService<AppTables>().Users, p.GetRequiredService<AppContainers>().Payloads));
+        return services;
+    }
+
+    /// <summary>Maps the thread, message, fork, summary and transcript routes onto the authenticated <c>/api/v1</c> group.</summary>
+    public static RouteGroupBuilder MapConversations(this RouteGroupBuilder api)
+    {
+        var threads = api.MapGroup("/threads").WithTags("Conversations");
+        ThreadEndpoints.Map(threads);
+        MessageEndpoints.Map(threads);
+        TranscriptEndpoint.Map(threads);
+        return api;
+    }
+}

@@ -1,0 +1,187 @@
+using System.Globalization;
+using Serverless.Functions.Api;
+using Serverless.Functions.Identity;
+using Serverless.Storage.Conversations;
+using Serverless.Storage.Tables;
+
+namespace Serverless.Functions.Conversations;
+
+/// <summary>
+/// Messages of a thread: <c>/api/v1/threads/{threadId}/messages</c>. Appends are atomic and
+/// idempotent per client message id; a fork's list includes its ancestors' messages up to the fork point.
+/// </summary>
+public static class MessageEndpoints
+{
+    /// <summary>Body limit of a single append: one message of up to 1,000,000 characters of content and of tool calls, JSON-escaped.</summary>
+    public const long SingleAppendBodyBytes = 8L * 1024 * 1024;
+
+    /// <summary>Body limit of a batch append (the global 1 MiB is too small for 97 messages).</summary>
+    public const long BatchAppendBodyBytes = 16L * 1024 * 1024;
+
+    /// <summary>Maps the message routes.</summary>
+    public static void Map(RouteGroupBuilder threads)
+    {
+        threads.MapPost("/{threadId}/messages", AppendMessage).WithRequestBodyLimit(SingleAppendBodyBytes)
+            .WithName("AppendMessage").WithSummary("Appends one message (idempotent by its client id).");
+        threads.MapPost("/{threadId}/messages/batch", AppendMessages).WithRequestBodyLimit(BatchAppendBodyBytes)
+            .WithName("AppendMessages").WithSummary("Appends up to 97 messages atomically (messages + client ids ≤ 97).");
+        threads.MapGet("/{threadId}/messages", ListMessages).WithName("ListMessages").WithSummary("Lists messages by sequence number (order=asc|desc), fork ancestry included.");
+        threads.MapGet("/{threadId}/messages/{sequence:long}", GetMessage).WithName("GetMessage").WithSummary("Reads one message.");
+        threads.MapDelete("/{threadId}/messages/{sequence:long}", DeleteMessage).WithName("DeleteMessage").WithSummary("Deletes one of the thread's own messages.");
+        threads.MapPost("/{threadId}/messages/{sequence:long}/redact", RedactMessage).WithName("RedactMessage").WithSummary("Removes a message's content and tool calls, keeping its place and usage.");
+    }
+
+    /// <summary>POST one message.</summary>
+    public static async Task<IResult> AppendMessage(string threadId, MessageWrite body, CurrentUser user, MessageStore store, CancellationToken cancellationToken)
+    {
+        if (ThreadEndpoints.InvalidId(threadId) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        if (ConversationValidation.Message(errors, string.Empty, body) is not { } message)
+        {
+            return Problems.Validation(errors);
+        }
+
+        return await AppendAsync(threadId, [message], user, store, single: true, cancellationToken);
+    }
+
+    /// <summary>POST a batch of messages.</summary>
+    public static async Task<IResult> AppendMessages(string threadId, MessageBatchWrite body, CurrentUser user, MessageStore store, CancellationToken cancellationToken)
+    {
+        if (ThreadEndpoints.InvalidId(threadId) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        if (ConversationValidation.Batch(errors, body.Messages) is not { } messages)
+        {
+            return Problems.Validation(errors);
+        }
+
+        return await AppendAsync(threadId, messages, user, store, single: false, cancellationToken);
+    }
+
+    /// <summary>GET a page of messages.</summary>
+    public static async Task<IResult> ListMessages(string threadId, HttpRequest request, CurrentUser user, ThreadStore threads, MessageStore store, CursorProtector cursors, CancellationToken cancellationToken)
+    {
+        if (ThreadEndpoints.InvalidId(threadId) is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (!ListQuery.TryParse(request, defaultDescending: false, out var query, out var problem))
+        {
+            return problem!;
+        }
+
+        var scope = $"messages:{threadId}:{(query.Descending ? "desc" : "asc")}";
+        TableContinuation? cursor = null;
+        long? after = null;
+        if (query.Cursor is not null)
+        {
+            if (!cursors.TryUnprotect(user.UserId, scope, query.Cursor, out cursor) || !long.TryParse(cursor!.NextRowKey, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
+            {
+                return Problems.Result(StatusCodes.Status400BadRequest, ProblemCodes.InvalidCursor, "The cursor is not valid here.", "Use the nextCursor of this same list, unchanged.");
+            }
+
+            after = parsed;
+        }
+
+        var thread = await threads.GetAsync(user.Partition, threadId, cancellationToken);
+        if (thread is null || thread.IsDeleted)
+        {
+            return Problems.NotFound("thread");
+        }
+
+        var (items, next) = await store.ListAsync(user.Partition, thread, query.Descending, query.Limit, after, cancellationToken);
+
+        // The cursor carries a sequence number (signed, bound to the user, the thread and the order).
+        var nextCursor = cursors.Protect(user.UserId, scope, next is { } n ? new TableContinuation(user.Partition.Key, n.ToString(CultureInfo.InvariantCulture)) : null);
+        return TypedResults.Ok(new ListPage<MessageView>(items.Select(MessageView.From).ToList(), nextCursor));
+    }
+
+    /// <summary>GET one message.</summary>
+    public static async Task<IResult> GetMessage(string threadId, long sequence, CurrentUser user, ThreadStore threads, MessageStore store, CancellationToken cancellationToken)
+    {
+        if (ThreadEndpoints.InvalidId(threadId) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var thread = await threads.GetAsync(user.Partition, threadId, cancellationToken);
+        var message = thread is null || thread.IsDeleted ? null : await store.GetAsync(user.Partition, thread, sequence, cancellationToken);
+        return message is null ? Problems.NotFound("message") : TypedResults.Ok(MessageView.From(message));
+    }
+
+    /// <summary>DELETE one message.</summary>
+    public static async Task<IResult> DeleteMessage(string threadId, long sequence, CurrentUser user, MessageStore store, CancellationToken cancellationToken)
+    {
+        if (ThreadEndpoints.InvalidId(threadId) is { } invalid)
+        {
+            return invalid;
+        }
+
+        try
+        {
+            return await store.DeleteAsync(user.Partition, threadId, sequence, cancellationToken) ? TypedResults.NoContent() : Problems.NotFound("message");
+        }
+        catch (InvalidOperationException)
+        {
+            return InheritedMessage();
+        }
+    }
+
+    /// <summary>POST a redaction of one message.</summary>
+    public static async Task<IResult> RedactMessage(string threadId, long sequence, CurrentUser user, ThreadStore threads, MessageStore store, CancellationToken cancellationToken)
+    {
+        if (ThreadEndpoints.InvalidId(threadId) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var thread = await threads.GetAsync(user.Partition, threadId, cancellationToken);
+        if (thread is null || thread.IsDeleted)
+        {
+            return Problems.NotFound("message");
+        }
+
+        try
+        {
+            var message = await store.RedactAsync(user.Partition, thread, sequence, cancellationToken);
+            return message is null ? Problems.NotFound("message") : TypedResults.Ok(MessageView.From(message));
+        }
+        catch (InvalidOperationException)
+        {
+            return InheritedMessage();
+        }
+    }
+
+    private static IResult InheritedMessage() => Problems.Conflict("The message belongs to the thread this one was forked from; change it there, or fork before it and append.");
+
+    private static async Task<IResult> AppendAsync(string threadId, IReadOnlyList<NewMessage> messages, CurrentUser user, MessageStore store, bool single, CancellationToken cancellationToken)
+    {
+        AppendResult? result;
+        try
+        {
+            result = await store.AppendAsync(user.Partition, threadId, messages, cancellationToken);
+        }
+        catch (ClientMessageIdConflictException e)
+        {
+            return Problems.Conflict(e.Message);
+        }
+
+        if (result is null)
+        {
+            return Problems.NotFound("thread");
+        }
+
+        var views = result.Messages.Select(MessageView.From).ToList();
+        var location = $"/api/v1/threads/{threadId}/messages/{views[0].Sequence.ToString(CultureInfo.InvariantCulture)}";
+        object body = single ? views[0] : new AppendView(ThreadView.From(result.Thread), views);
+        return result.Replayed ? TypedResults.Ok(body) : TypedResults.Created(location, body);
+    }
+}

@@ -1,0 +1,164 @@
+using System.Text.Json;
+using Serverless.Storage.Missions;
+
+namespace Serverless.Functions.Missions;
+
+/// <summary>The body of <c>POST /api/v1/missions</c> and <c>PUT /api/v1/missions/{id}</c>.</summary>
+public sealed record MissionWrite
+{
+    /// <summary>A display name, 1 to 200 characters.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>NCRONTAB, 5 or 6 fields, on the wall clock of <see cref="TimeZone"/>. Exactly one of this and <see cref="IntervalSeconds"/>.</summary>
+    public string? Cron { get; init; }
+
+    /// <summary>A fixed interval in seconds, counted from <see cref="StartAt"/> (or creation).</summary>
+    public long? IntervalSeconds { get; init; }
+
+    /// <summary>IANA time zone id; default UTC.</summary>
+    public string? TimeZone { get; init; }
+
+    /// <summary>Whether it fires; default true.</summary>
+    public bool? Enabled { get; init; }
+
+    /// <summary>No firing before this.</summary>
+    public DateTimeOffset? StartAt { get; init; }
+
+    /// <summary>No firing after this.</summary>
+    public DateTimeOffset? EndAt { get; init; }
+
+    /// <summary><c>skip</c> (default), <c>runOnce</c> or <c>catchUp</c>.</summary>
+    public string? MissedRunPolicy { get; init; }
+
+    /// <summary>With <c>catchUp</c>: the most missed runs to fire.</summary>
+    public int? MaxCatchUp { get; init; }
+
+    /// <summary>The webhook URL: https, or http only for allow-listed local targets.</summary>
+    public string? Url { get; init; }
+
+    /// <summary>Extra request headers.</summary>
+    public Dictionary<string, string>? Headers { get; init; }
+
+    /// <summary>The JSON sent as the body's <c>data</c>.</summary>
+    public JsonElement Payload { get; init; }
+}
+
+/// <summary>A validated definition as stored in the mission row (JSON).</summary>
+public sealed record MissionDefinition
+{
+    /// <summary>Display name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>NCRONTAB, or null for an interval.</summary>
+    public string? Cron { get; init; }
+
+    /// <summary>Interval seconds, or null for cron.</summary>
+    public long? IntervalSeconds { get; init; }
+
+    /// <summary>IANA zone id.</summary>
+    public required string TimeZone { get; init; }
+
+    /// <summary>Start bound.</summary>
+    public DateTimeOffset? StartAt { get; init; }
+
+    /// <summary>End bound.</summary>
+    public DateTimeOffset? EndAt { get; init; }
+
+    /// <summary>Missed-run policy.</summary>
+    public MissedRunPolicy MissedRunPolicy { get; init; }
+
+    /// <summary>Catch-up count.</summary>
+    public int MaxCatchUp { get; init; }
+
+    /// <summary>Target URL.</summary>
+    public required string Url { get; init; }
+
+    /// <summary>Extra headers.</summary>
+    public Dictionary<string, string> Headers { get; init; } = [];
+
+    /// <summary>Payload as JSON text.</summary>
+    public string PayloadJson { get; init; } = "null";
+
+    /// <summary>Reads the stored JSON.</summary>
+    public static MissionDefinition Parse(string json) => JsonSerializer.Deserialize<MissionDefinition>(json) ?? throw new JsonException("Empty mission definition.");
+
+    /// <summary>The stored JSON.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this);
+
+    /// <summary>The schedule; definitions are validated before storing, so this does not fail for stored ones.</summary>
+    public MissionSchedule Schedule(DateTimeOffset createdAt)
+    {
+        MissionSchedule.TryCreate(Cron, IntervalSeconds, TimeZone, StartAt, EndAt, createdAt, out var schedule, out var error);
+        return schedule ?? throw new InvalidOperationException($"Stored mission schedule is invalid: {error}");
+    }
+}
+
+/// <summary>A mission as the API returns it. The signing secret is never part of it.</summary>
+public sealed record MissionView(
+    string Id,
+    string Name,
+    string? Cron,
+    long? IntervalSeconds,
+    string TimeZone,
+    bool Enabled,
+    string? PausedReason,
+    DateTimeOffset? StartAt,
+    DateTimeOffset? EndAt,
+    string MissedRunPolicy,
+    int MaxCatchUp,
+    string Url,
+    Dictionary<string, string> Headers,
+    JsonElement Payload,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    long RunCount,
+    long SuccessCount,
+    long FailureCount,
+    DateTimeOffset? LastRunAt,
+    string? LastRunStatus,
+    DateTimeOffset? NextRunAt)
+{
+    /// <summary>Maps a stored record.</summary>
+    public static MissionView From(MissionRecord record)
+    {
+        var d = MissionDefinition.Parse(record.DefinitionJson);
+        var s = record.State;
+        using var payload = JsonDocument.Parse(d.PayloadJson);
+        return new MissionView(
+            record.Id, d.Name, d.Cron, d.IntervalSeconds, d.TimeZone, s.Enabled, s.PausedReason, d.StartAt, d.EndAt, PolicyName(d.MissedRunPolicy), d.MaxCatchUp,
+            d.Url, d.Headers, payload.RootElement.Clone(), s.CreatedAt, s.UpdatedAt, s.RunCount, s.SuccessCount, s.FailureCount, s.LastRunAt, s.LastRunStatus,
+            s.Enabled ? s.NextRunAt : null);
+    }
+
+    /// <summary>The API name of a policy.</summary>
+    public static string PolicyName(MissedRunPolicy policy) => policy switch
+    {
+        Missions.MissedRunPolicy.RunOnce => "runOnce",
+        Missions.MissedRunPolicy.CatchUp => "catchUp",
+        _ => "skip",
+    };
+}
+
+/// <summary>The answer to create and rotate: the mission plus its secret, shown this once.</summary>
+/// <param name="Mission">The mission.</param>
+/// <param name="Secret">The signing secret, <c>whsec_…</c>.</param>
+public sealed record MissionWithSecret(MissionView Mission, string Secret);
+
+/// <summary>One run-log entry.</summary>
+public sealed record MissionRunView(
+    string Id,
+    string WebhookId,
+    DateTimeOffset StartedAt,
+    DateTimeOffset ScheduledAt,
+    int Attempt,
+    long DurationMs,
+    string Status,
+    int? HttpStatus,
+    string? Error,
+    string? ResponseExcerpt,
+    bool Manual)
+{
+    /// <summary>Maps a stored run.</summary>
+    public static MissionRunView From(MissionRunRecord r) =>
+        new(r.AttemptId, r.FiringId, r.StartedAt, r.ScheduledAt, r.Attempt, r.DurationMs, r.Status, r.HttpStatus, r.Error, r.ResponseExcerpt, r.Manual);
+}

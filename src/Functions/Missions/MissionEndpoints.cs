@@ -1,0 +1,318 @@
+using System.Text.RegularExpressions;
+using Azure;
+using Microsoft.Extensions.Options;
+using Serverless.Functions.Api;
+using Serverless.Functions.Identity;
+using Serverless.Storage;
+using Serverless.Storage.Missions;
+using Serverless.Storage.Tables;
+
+namespace Serverless.Functions.Missions;
+
+/// <summary>
+/// Scheduled webhooks: <c>/api/v1/missions</c> (CRUD with ETags), <c>…/{id}/rotate-secret</c>,
+/// <c>…/{id}/run</c> and <c>…/{id}/runs</c>. Every route reads and writes only the caller's partition, so
+/// another user's mission is 404 whatever the verb.
+/// </summary>
+public static partial class MissionEndpoints
+{
+    /// <summary>Tries for writes that were not given If-Match and lost a race with the scheduler.</summary>
+    private const int WriteTries = 3;
+
+    /// <summary>Maps the mission routes onto the authenticated <c>/api/v1</c> group.</summary>
+    public static RouteGroupBuilder MapMissions(this RouteGroupBuilder api)
+    {
+        var missions = api.MapGroup("/missions").WithTags("Missions");
+        missions.MapGet("/", ListMissions).WithName("ListMissions").WithSummary("Lists the user's missions.");
+        missions.MapPost("/", CreateMission).WithName("CreateMission").WithSummary("Creates a mission; the answer holds its signing secret, shown only this once.");
+        missions.MapGet("/{id}", GetMission).WithName("GetMission").WithSummary("Reads one mission.");
+        missions.MapPut("/{id}", PutMission).WithName("PutMission").WithSummary("Replaces a mission's definition (If-Match honoured).");
+        missions.MapDelete("/{id}", DeleteMission).WithName("DeleteMission").WithSummary("Deletes a mission (If-Match honoured).");
+        missions.MapPost("/{id}/rotate-secret", RotateSecret).WithName("RotateMissionSecret").WithSummary("Issues a new signing secret; the old one keeps signing during the grace period.");
+        missions.MapPost("/{id}/run", RunMission).WithName("RunMission").WithSummary("Fires the mission now and returns the attempt.");
+        missions.MapGet("/{id}/runs", ListRuns).WithName("ListMissionRuns").WithSummary("Lists the mission's run log, newest first.");
+        return api;
+    }
+
+    /// <summary>GET the user's missions.</summary>
+    public static async Task<IResult> ListMissions(HttpRequest request, CurrentUser user, MissionStore store, CursorProtector cursors, CancellationToken cancellationToken)
+    {
+        if (!ListQuery.TryParse(request, defaultDescending: false, out var query, out var problem))
+        {
+            return problem!;
+        }
+
+        if (query.Descending)
+        {
+            return Problems.Validation("order", "Missions are listed in id order only: use order=asc or leave it out.");
+        }
+
+        const string scope = "missions";
+        TableContinuation? after = null;
+        if (query.Cursor is not null && !cursors.TryUnprotect(user.UserId, scope, query.Cursor, out after))
+        {
+            return InvalidCursor();
+        }
+
+        var (items, next) = await store.ListAsync(user.Partition.Key, query.Limit, after, cancellationToken);
+        return TypedResults.Ok(new ListPage<MissionView>(items.Select(MissionView.From).ToList(), cursors.Protect(user.UserId, scope, next)));
+    }
+
+    /// <summary>POST a new mission.</summary>
+    public static async Task<IResult> CreateMission(MissionWrite body, HttpResponse response, CurrentUser user, MissionStore store, MissionFiring firing,
+        MissionSecretProtector protector, IOptions<MissionOptions> options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var definition = MissionValidator.Validate(body, options.Value, now, now, out var errors);
+        if (definition is null)
+        {
+            return Problems.Validation(errors);
+        }
+
+        var userKey = user.Partition.Key;
+        // Counted, not reserved: two racing creates can pass together, overshooting by at most the race width.
+        if (await store.CountAsync(userKey, options.Value.MaxMissionsPerUser, cancellationToken) >= options.Value.MaxMissionsPerUser)
+        {
+            return Problems.Conflict($"The mission quota ({options.Value.MaxMissionsPerUser}) is reached; delete a mission first.");
+        }
+
+        var id = Guid.NewGuid().ToString("N");
+        var secret = WebhookSignature.NewSecret();
+        var enabled = body.Enabled ?? true;
+        var nextRunAt = definition.Schedule(now).NextAfter(now);
+        var state = new MissionState
+        {
+            Enabled = enabled,
+            CreatedAt = now,
+            UpdatedAt = now,
+            NextRunAt = nextRunAt,
+            DueAt = enabled ? nextRunAt : null,
+            SecretCipher = protector.Protect(secret, userKey, id),
+        };
+        if (state.DueAt is { } dueAt)
+        {
+            await firing.IndexAsync(userKey, id, dueAt, cancellationToken);
+        }
+
+        var record = await store.InsertAsync(userKey, id, definition.ToJson(), state, cancellationToken);
+        ETagHeaders.Set(response, record.ETag);
+        return TypedResults.Created($"/api/v1/missions/{id}", new MissionWithSecret(MissionView.From(record), WebhookSignature.Format(secret)));
+    }
+
+    /// <summary>GET one mission.</summary>
+    public static async Task<IResult> GetMission(string id, HttpResponse response, CurrentUser user, MissionStore store, CancellationToken cancellationToken)
+    {
+        var record = ValidId(id) ? await store.GetAsync(user.Partition.Key, id, cancellationToken) : null;
+        if (record is null)
+        {
+            return Problems.NotFound("mission");
+        }
+
+        ETagHeaders.Set(response, record.ETag);
+        return TypedResults.Ok(MissionView.From(record));
+    }
+
+    /// <summary>PUT a mission's definition. Counters, secret and an in-flight firing are kept; the next run is recomputed from now.</summary>
+    public static async Task<IResult> PutMission(string id, MissionWrite body, HttpRequest request, HttpResponse response, CurrentUser user, MissionStore store, MissionFiring firing,
+        IOptions<MissionOptions> options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (!ETagHeaders.TryGetIfMatch(request, out var ifMatch, out var problem))
+        {
+            return problem!;
+        }
+
+        IResult? invalid = null;
+        var result = await UpdateAsync(id, ifMatch, user, store, firing, (record, now) =>
+        {
+            var definition = MissionValidator.Validate(body, options.Value, record.State.CreatedAt, now, out var errors);
+            if (definition is null)
+            {
+                invalid = Problems.Validation(errors);
+                return null;
+            }
+
+            var enabled = body.Enabled ?? record.State.Enabled;
+            var nextRunAt = definition.Schedule(record.State.CreatedAt).NextAfter(now);
+            var pending = enabled ? record.State.Pending : null;
+            var state = record.State with
+            {
+                Enabled = enabled,
+                PausedReason = enabled ? null : record.State.PausedReason,
+                UpdatedAt = now,
+                NextRunAt = nextRunAt,
+                Pending = pending,
+                DueAt = pending is not null ? record.State.DueAt : enabled ? nextRunAt : null,
+            };
+            return (definition.ToJson(), state);
+        }, cancellationToken);
+        return invalid ?? Respond(result, response, r => TypedResults.Ok(MissionView.From(r)));
+    }
+
+    /// <summary>DELETE a mission. Its index rows go stale (harmless); its run log stays for the erasure sweep.</summary>
+    public static async Task<IResult> DeleteMission(string id, HttpRequest request, CurrentUser user, MissionStore store, CancellationToken cancellationToken)
+    {
+        if (!ETagHeaders.TryGetIfMatch(request, out var ifMatch, out var problem))
+        {
+            return problem!;
+        }
+
+        if (!ValidId(id))
+        {
+            return Problems.NotFound("mission");
+        }
+
+        try
+        {
+            return await store.DeleteAsync(user.Partition.Key, id, ifMatch ?? ETag.All, cancellationToken) ? TypedResults.NoContent() : Problems.NotFound("mission");
+        }
+        catch (StorageException e) when (e.IsPreconditionFailed)
+        {
+            return Problems.PreconditionFailed();
+        }
+    }
+
+    /// <summary>POST rotate-secret: returns the new secret once; the old one signs too until the grace period ends.</summary>
+    public static async Task<IResult> RotateSecret(string id, HttpRequest request, HttpResponse response, CurrentUser user, MissionStore store, MissionFiring firing,
+        MissionSecretProtector protector, IOptions<MissionOptions> options, CancellationToken cancellationToken)
+    {
+        if (!ETagHeaders.TryGetIfMatch(request, out var ifMatch, out var problem))
+        {
+            return problem!;
+        }
+
+        var secret = WebhookSignature.NewSecret();
+        var result = await UpdateAsync(id, ifMatch, user, store, firing, (record, now) => (record.DefinitionJson, record.State with
+        {
+            SecretCipher = protector.Protect(secret, user.Partition.Key, id),
+            PreviousSecretCipher = record.State.SecretCipher,
+            PreviousSecretExpiresAt = now + options.Value.SecretRotationGrace,
+        }), cancellationToken);
+        return Respond(result, response, r => TypedResults.Ok(new MissionWithSecret(MissionView.From(r), WebhookSignature.Format(secret))));
+    }
+
+    /// <summary>POST run: one attempt now, answered with its run-log entry.</summary>
+    public static async Task<IResult> RunMission(string id, CurrentUser user, MissionFiring firing, CancellationToken cancellationToken)
+    {
+        var result = ValidId(id) ? await firing.FireNowAsync(user.Partition.Key, id, cancellationToken) : null;
+        return result switch
+        {
+            null => Problems.NotFound("mission"),
+            { Run: { } run } => TypedResults.Ok(MissionRunView.From(run)),
+            _ => Problems.Conflict("A firing of this mission is in flight; try again when it has finished."),
+        };
+    }
+
+    /// <summary>GET the run log.</summary>
+    public static async Task<IResult> ListRuns(string id, HttpRequest request, CurrentUser user, MissionStore store, CursorProtector cursors, CancellationToken cancellationToken)
+    {
+        if (!ListQuery.TryParse(request, defaultDescending: true, out var query, out var problem))
+        {
+            return problem!;
+        }
+
+        if (!query.Descending)
+        {
+            return Problems.Validation("order", "Runs are listed newest first only: use order=desc or leave it out.");
+        }
+
+        if (!ValidId(id) || await store.GetAsync(user.Partition.Key, id, cancellationToken) is null)
+        {
+            return Problems.NotFound("mission");
+        }
+
+        var scope = "mission-runs:" + id;
+        TableContinuation? after = null;
+        if (query.Cursor is not null && !cursors.TryUnprotect(user.UserId, scope, query.Cursor, out after))
+        {
+            return InvalidCursor();
+        }
+
+        var (items, next) = await store.ListRunsAsync(user.Partition.Key, id, query.Limit, after, cancellationToken);
+        return TypedResults.Ok(new ListPage<MissionRunView>(items.Select(MissionRunView.From).ToList(), cursors.Protect(user.UserId, scope, next)));
+    }
+
+    private enum UpdateStatus
+    {
+        Done,
+        NotFound,
+        PreconditionFailed,
+        Rejected,
+    }
+
+    /// <summary>
+    /// Read, change, write conditionally. With If-Match the client's version must be current (412 otherwise);
+    /// without, a race with the scheduler's own writes is retried on a fresh read.
+    /// </summary>
+    private static async Task<(UpdateStatus Status, MissionRecord? Record)> UpdateAsync(string id, ETag? ifMatch, CurrentUser user, MissionStore store, MissionFiring firing,
+        Func<MissionRecord, DateTimeOffset, (string DefinitionJson, MissionState State)?> change, CancellationToken cancellationToken)
+    {
+        if (!ValidId(id))
+        {
+            return (UpdateStatus.NotFound, null);
+        }
+
+        var userKey = user.Partition.Key;
+        for (var attempt = 0; ; attempt++)
+        {
+            var record = await store.GetAsync(userKey, id, cancellationToken);
+            if (record is null)
+            {
+                return (UpdateStatus.NotFound, null);
+            }
+
+            if (ifMatch is { } expected && expected != ETag.All && expected != record.ETag)
+            {
+                return (UpdateStatus.PreconditionFailed, null);
+            }
+
+            if (change(record, DateTimeOffset.UtcNow) is not { } next)
+            {
+                return (UpdateStatus.Rejected, null);
+            }
+
+            if (next.State.DueAt is { } dueAt)
+            {
+                await firing.IndexAsync(userKey, id, dueAt, cancellationToken);
+            }
+
+            try
+            {
+                return (UpdateStatus.Done, await store.ReplaceAsync(userKey, id, next.DefinitionJson, next.State, record.ETag, cancellationToken));
+            }
+            catch (StorageException e) when (e.IsNotFound)
+            {
+                return (UpdateStatus.NotFound, null);
+            }
+            catch (StorageException e) when (e.IsPreconditionFailed && (ifMatch is not null && ifMatch != ETag.All || attempt + 1 >= WriteTries))
+            {
+                return (UpdateStatus.PreconditionFailed, null);
+            }
+            catch (StorageException e) when (e.IsPreconditionFailed)
+            {
+                // Lost to a scheduler write between our read and write; read again.
+            }
+        }
+    }
+
+    private static IResult Respond((UpdateStatus Status, MissionRecord? Record) result, HttpResponse response, Func<MissionRecord, IResult> ok)
+    {
+        switch (result.Status)
+        {
+            case UpdateStatus.Done:
+                ETagHeaders.Set(response, result.Record!.ETag);
+                return ok(result.Record);
+            case UpdateStatus.PreconditionFailed:
+                return Problems.PreconditionFailed();
+            default:
+                return Problems.NotFound("mission");
+        }
+    }
+
+    private static IResult InvalidCursor() =>
+        Problems.Result(StatusCodes.Status400BadRequest, ProblemCodes.InvalidCursor, "The cursor is not valid here.", "Use the nextCursor of this same list, unchanged.");
+
+    private static bool ValidId(string id) => MissionId().IsMatch(id);
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    private static partial Regex MissionId();
+}

@@ -1,0 +1,158 @@
+using Azure;
+using Serverless.Storage.Tables;
+using Serverless.Storage.Users;
+
+namespace Serverless.Storage.Conversations;
+
+/// <summary>
+/// Thread rows (<c>thread|{id}</c>) with their activity (<c>recent|…</c>) and creation
+/// (<c>created|…</c>) rows, always written together in one transaction under the thread row's ETag,
+/// so the list rows never disagree with the thread for longer than no time at all.
+/// </summary>
+public sealed class ThreadStore(TableClient table, TimeProvider time)
+{
+    /// <summary>
+    /// Creates a thread (and its list rows), plus <paramref name="extra"/> (e.g. an idempotency
+    /// record) in the same transaction.
+    /// </summary>
+    /// <returns>The thread with its ETag.</returns>
+    /// <exception cref="StorageException">409 with <see cref="StorageException.FailedOperationIndex"/> 0 when the id is taken; at index 3 when <paramref name="extra"/> conflicts.</exception>
+    public async Task<ThreadRecord> CreateAsync(UserPartition user, ThreadRecord thread, TableTransactionAction? extra, CancellationToken cancellationToken)
+    {
+        var actions = new List<TableTransactionAction>
+        {
+            new(TableActionType.Add, ThreadEntities.ThreadRow(user, thread)),
+            new(TableActionType.Add, ThreadEntities.RecentRow(user, thread)),
+            new(TableActionType.Add, ThreadEntities.CreatedRow(user, thread)),
+        };
+        if (extra is not null)
+        {
+            actions.Add(extra);
+        }
+
+        var etags = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+        return thread with { ETag = etags[0] ?? default };
+    }
+
+    /// <summary>Reads a thread, deleted or not; null when it does not exist.</summary>
+    public async Task<ThreadRecord?> GetAsync(UserPartition user, string threadId, CancellationToken cancellationToken)
+    {
+        var entity = await table.GetAsync(user.Key, UserRowKeys.ForThread(threadId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return entity is null ? null : ThreadEntities.ToRecord(entity);
+    }
+
+    /// <summary>
+    /// Changes a thread: reads it, applies <paramref name="change"/> (null from it means "not
+    /// found" to the caller, e.g. a deleted thread), and writes thread, activity and creation rows
+    /// together under the read ETag. Without <paramref name="ifMatch"/> a lost race re-reads and
+    /// re-applies; with it, a changed thread fails.
+    /// </summary>
+    /// <returns>The updated thread, or null when it does not exist or <paramref name="change"/> refused it.</returns>
+    /// <exception cref="StorageException">412 when <paramref name="ifMatch"/> is not the current version.</exception>
+    public async Task<ThreadRecord?> UpdateAsync(UserPartition user, string threadId, ETag? ifMatch, Func<ThreadRecord, DateTimeOffset, ThreadRecord?> change, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var current = await GetAsync(user, threadId, cancellationToken).ConfigureAwait(false);
+            if (current is null)
+            {
+                return null;
+            }
+
+            if (ifMatch is { } expected && expected != ETag.All && expected != current.ETag)
+            {
+                throw new StorageException(412, "UpdateConditionNotSatisfied", "The thread has changed.");
+            }
+
+            var now = time.GetUtcNow();
+            if (change(current, now) is not { } updated)
+            {
+                return null;
+            }
+
+            updated = updated with { UpdatedAt = now };
+            try
+            {
+                var etags = await table.SubmitTransactionAsync(
+                    [
+                        new(TableActionType.UpdateReplace, ThreadEntities.ThreadRow(user, updated), current.ETag),
+                        new(TableActionType.UpsertReplace, ThreadEntities.RecentRow(user, updated)),
+                        new(TableActionType.UpsertReplace, ThreadEntities.CreatedRow(user, updated)),
+                    ],
+                    cancellationToken).ConfigureAwait(false);
+                return updated with { ETag = etags[0] ?? default };
+            }
+            catch (StorageException e) when (e.IsPreconditionFailed && (ifMatch is null || ifMatch == ETag.All) && attempt < ConversationLimits.MaxAppendAttempts)
+            {
+                await Backoff.DelayAsync(attempt, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One page of threads, newest first by <paramref name="order"/>, resuming after the row
+    /// <paramref name="afterRowKey"/> of an earlier page.
+    /// </summary>
+    /// <remarks>
+    /// Cost: the filter is applied to rows as they are read, so a page costs the rows scanned, not
+    /// the rows returned. The scan stops after <see cref="ConversationLimits.ListScanBudget"/> rows
+    /// and returns a short (even empty) page with a cursor, so one request reads at most
+    /// 500 rows (plus, by creation, one point read per returned thread) whatever the number of threads.
+    /// </remarks>
+    /// <returns>The page and the row to resume after, or null at the end.</returns>
+    public async Task<(IReadOnlyList<ThreadRecord> Items, string? NextAfter)> ListAsync(
+        UserPartition user, ThreadOrder order, ThreadFilter filter, int limit, string? afterRowKey, CancellationToken cancellationToken)
+    {
+        var prefix = order == ThreadOrder.Recent ? UserRowKeys.Recents : UserRowKeys.CreatedRows;
+        var range = ODataFilter.RowKeyStartsWith(user.Key, prefix);
+        var query = afterRowKey is null ? range : ODataFilter.And(range, ODataFilter.Create($"RowKey gt {afterRowKey}"));
+        var matches = new List<TableEntity>(limit);
+        var scanned = 0;
+        string? lastScanned = afterRowKey;
+        TableContinuation? continuation = null;
+        var exhausted = false;
+        var unfiltered = filter is { Archived: null, Starred: null, Deleted: false };
+        while (matches.Count < limit && scanned < ConversationLimits.ListScanBudget)
+        {
+            // Ask for what is left of the page (unfiltered) or of the budget (filtered), at most 100 rows per request.
+            var want = Math.Min(100, ConversationLimits.ListScanBudget - scanned);
+            if (unfiltered)
+            {
+                want = Math.Min(want, limit - matches.Count);
+            }
+
+            var page = await table.QueryPageAsync(query, want, continuation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var consumedAll = true;
+            for (var i = 0; i < page.Entities.Count; i++)
+            {
+                var row = page.Entities[i];
+                scanned++;
+                lastScanned = row.RowKey;
+                if (ThreadEntities.Matches(row, filter))
+                {
+                    matches.Add(row);
+                }
+
+                if (matches.Count == limit && i < page.Entities.Count - 1)
+                {
+                    consumedAll = false;
+                    break;
+                }
+            }
+
+            if (consumedAll && page.Continuation is null)
+            {
+                exhausted = true;
+                break;
+            }
+
+            continuation = page.Continuation;
+        }
+
+        IReadOnlyList<ThreadRecord> items = order == ThreadOrder.Recent
+            ? matches.Select(ThreadEntities.ToRecord).ToList()
+            : (await Task.WhenAll(matches.Select(m => GetAsync(user, ThreadEntities.ThreadIdOf(m), cancellationToken))).ConfigureAwait(false))
+                .OfType<ThreadRecord>().ToList();
+        return (items, exhausted ? null : lastScanned);
+    }
+}

@@ -1,0 +1,67 @@
+using Serverless.Storage;
+using Serverless.Storage.Blobs;
+using Serverless.Storage.Conversations;
+using Serverless.Storage.Http;
+using Serverless.Storage.Payloads;
+using Serverless.Storage.Tables;
+using Serverless.Storage.Users;
+using Serverless.Tests.Testing;
+
+namespace Serverless.Tests.Conversations;
+
+public sealed class OrphanPayloadTests : IAsyncLifetime
+{
+    private static readonly UserPartition User = UserPartition.For("carol");
+    private Azurite azurite = null!;
+    private TableClient table = null!;
+    private BlobContainerClient container = null!;
+
+    public async Task InitializeAsync()
+    {
+        azurite = await Azurite.Shared;
+        table = new TableClient(azurite.Connection, Azurite.UniqueName("conv"));
+        await table.CreateIfNotExistsAsync();
+        container = new BlobContainerClient(azurite.Connection, Azurite.UniqueName("conv"));
+        await container.CreateIfNotExistsAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await table.DeleteTableAsync();
+        await container.DeleteContainerAsync();
+    }
+
+    [Fact]
+    public async Task ACrashBetweenUploadAndCommit_LeavesNoRowPointingToAMissingBlob_AndTheOrphanIsFound()
+    {
+        var threads = new ThreadStore(table, TimeProvider.System);
+        await threads.CreateAsync(User, ThreadRecord.New("t1", null, null, false, false, DateTimeOffset.UtcNow, ThreadLineage.None), null, default);
+
+        // The same table, reached through a transport that fails every transaction: the blob upload succeeds, the commit does not.
+        var failing = new TableClient(azurite.Connection, table.Name, new StorageClientOptions
+        {
+            Transport = new FaultInjectionTransport(r => r.Uri.ToString().Contains("$batch", StringComparison.Ordinal) ? Fault.ServerError : Fault.None),
+            Retry = { MaxRetries = 0 },
+        });
+        var payloads = new PayloadStore(container);
+        var crashing = new MessageStore(failing, new ThreadStore(failing, TimeProvider.System), payloads, TimeProvider.System);
+        var big = new string('z', ConversationLimits.InlineMaxChars + 1);
+
+        await Assert.ThrowsAsync<StorageException>(() => crashing.AppendAsync(User, "t1", [new NewMessage(null, "user", big, null, null, null, null, null, null)], default));
+
+        var orphans = new OrphanPayloads(table, container);
+        var found = await orphans.FindAsync(User, TimeSpan.Zero, DateTimeOffset.UtcNow.AddMinutes(1));
+        Assert.Single(found);
+        Assert.StartsWith("carol/msg/t1/", found[0], StringComparison.Ordinal);
+        Assert.Empty(await table.QueryAllAsync(ODataFilter.RowKeyStartsWith(User.Key, UserRowKeys.Messages)));
+        Assert.Equal(1, (await threads.GetAsync(User, "t1", default))!.NextSequence);
+
+        // A committed append's blob is referenced, so it is not reported; the grace period hides young blobs.
+        var healthy = new MessageStore(table, threads, payloads, TimeProvider.System);
+        var appended = await healthy.AppendAsync(User, "t1", [new NewMessage(null, "user", big, null, null, null, null, null, null)], default);
+        Assert.True(appended!.Messages[0].ContentOffloaded);
+        Assert.Equal(found, await orphans.FindAsync(User, TimeSpan.Zero, DateTimeOffset.UtcNow.AddMinutes(1)));
+        Assert.Empty(await orphans.FindAsync(User, TimeSpan.FromHours(1), DateTimeOffset.UtcNow));
+        Assert.Equal(big, (await healthy.GetAsync(User, appended.Thread, 1, default))!.Content);
+    }
+}
