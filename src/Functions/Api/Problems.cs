@@ -40,6 +40,10 @@ public static class Problems
     public static IResult PreconditionFailed() =>
         Result(StatusCodes.Status412PreconditionFailed, ProblemCodes.PreconditionFailed, "The resource has changed.", "If-Match does not name the current version; read it again and retry.");
 
+    /// <summary>400 for a cursor that was altered or minted for another user or list.</summary>
+    public static IResult InvalidCursor() =>
+        Result(StatusCodes.Status400BadRequest, ProblemCodes.InvalidCursor, "The cursor is not valid here.", "Use the nextCursor of this same list, unchanged.");
+
     /// <summary>409 for a create that finds the resource already there.</summary>
     public static IResult Conflict(string detail) =>
         Result(StatusCodes.Status409Conflict, ProblemCodes.Conflict, "Conflict.", detail);

@@ -85,7 +85,7 @@ public static class MessageEndpoints
         {
             if (!cursors.TryUnprotect(user.UserId, scope, query.Cursor, out cursor) || !long.TryParse(cursor!.NextRowKey, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
             {
-                return Problems.Result(StatusCodes.Status400BadRequest, ProblemCodes.InvalidCursor, "The cursor is not valid here.", "Use the nextCursor of this same list, unchanged.");
+                return Problems.InvalidCursor();
             }
 
             after = parsed;

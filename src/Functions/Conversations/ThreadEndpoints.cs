@@ -239,7 +239,7 @@ public static class ThreadEndpoints
         TableContinuation? after = null;
         if (query.Cursor is not null && !cursors.TryUnprotect(user.UserId, scope, query.Cursor, out after))
         {
-            return Problems.Result(StatusCodes.Status400BadRequest, ProblemCodes.InvalidCursor, "The cursor is not valid here.", "Use the nextCursor of this same list, unchanged.");
+            return Problems.InvalidCursor();
         }
 
         var (items, next) = await store.ListAsync(user.Partition, sort!.Value, filter, query.Limit, after?.NextRowKey, cancellationToken);

@@ -51,7 +51,7 @@ public static partial class MissionEndpoints
         TableContinuation? after = null;
         if (query.Cursor is not null && !cursors.TryUnprotect(user.UserId, scope, query.Cursor, out after))
         {
-            return InvalidCursor();
+            return Problems.InvalidCursor();
         }
 
         var (items, next) = await store.ListAsync(user.Partition.Key, query.Limit, after, cancellationToken);
@@ -224,7 +224,7 @@ public static partial class MissionEndpoints
         TableContinuation? after = null;
         if (query.Cursor is not null && !cursors.TryUnprotect(user.UserId, scope, query.Cursor, out after))
         {
-            return InvalidCursor();
+            return Problems.InvalidCursor();
         }
 
         var (items, next) = await store.ListRunsAsync(user.Partition.Key, id, query.Limit, after, cancellationToken);
@@ -307,9 +307,6 @@ public static partial class MissionEndpoints
                 return Problems.NotFound("mission");
         }
     }
-
-    private static IResult InvalidCursor() =>
-        Problems.Result(StatusCodes.Status400BadRequest, ProblemCodes.InvalidCursor, "The cursor is not valid here.", "Use the nextCursor of this same list, unchanged.");
 
     private static bool ValidId(string id) => MissionId().IsMatch(id);
 

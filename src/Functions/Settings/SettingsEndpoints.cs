@@ -129,7 +129,7 @@ public static partial class SettingsEndpoints
         Serverless.Storage.Tables.TableContinuation? after = null;
         if (query.Cursor is not null && !cursors.TryUnprotect(user.UserId, scope, query.Cursor, out after))
         {
-            return Problems.Result(StatusCodes.Status400BadRequest, ProblemCodes.InvalidCursor, "The cursor is not valid here.", "Use the nextCursor of this same list, unchanged.");
+            return Problems.InvalidCursor();
         }
 
         var (items, next) = await store.ListAsync(user.Partition, @namespace, query.Limit, after, cancellationToken);
