@@ -14,6 +14,8 @@ public static class ConversationsSetup
         services.AddSingleton(p => new ThreadStore(p.GetRequiredService<AppTables>().Users, p.GetRequiredService<TimeProvider>()));
         services.AddSingleton(p => new MessageStore(
             p.GetRequiredService<AppTables>().Users, p.GetRequiredService<ThreadStore>(), p.GetRequiredService<PayloadStore>(), p.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(p => new ThreadArchiver(
+            p.GetRequiredService<AppTables>().Users, p.GetRequiredService<ThreadStore>(), p.GetRequiredService<PayloadStore>()));
         services.AddSingleton(p => new SummaryStore(p.GetRequiredService<AppTables>().Users, p.GetRequiredService<TimeProvider>()));
         services.AddSingleton(p => new OrphanPayloads(p.GetRequiredService<AppTables>().Users, p.GetRequiredService<AppContainers>().Payloads));
         return services;

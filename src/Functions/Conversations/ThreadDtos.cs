@@ -34,6 +34,10 @@ public sealed record ForkCreate(long? AtSequence, string? Id, string? Title);
 /// <param name="Cost">Cost of own messages.</param>
 /// <param name="ParentThreadId">The thread it was forked from, or null.</param>
 /// <param name="ForkSequence">The parent's last message it shows, or null.</param>
+/// <param name="ArchivedThrough">
+/// The last sequence number of its own messages packed into archive segments (sealed by
+/// <c>archived: true</c>), or null when none are; reads are the same either way.
+/// </param>
 public sealed record ThreadView(
     string Id,
     string? Title,
@@ -50,7 +54,8 @@ public sealed record ThreadView(
     long CompletionTokens,
     double Cost,
     string? ParentThreadId,
-    long? ForkSequence)
+    long? ForkSequence,
+    long? ArchivedThrough)
 {
     /// <summary>Maps a stored thread to its API view.</summary>
     public static ThreadView From(ThreadRecord t) => new(
@@ -69,7 +74,8 @@ public sealed record ThreadView(
         t.CompletionTokens,
         t.Cost,
         t.Lineage.Parent?.ThreadId,
-        t.Lineage.Parent?.LastSequence);
+        t.Lineage.Parent?.LastSequence,
+        t.HasSealed ? t.SealedThrough : null);
 }
 
 /// <summary>Parses stored JSON text back into elements for views.</summary>

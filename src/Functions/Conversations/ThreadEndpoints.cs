@@ -23,7 +23,7 @@ public static class ThreadEndpoints
         threads.MapPost("/", CreateThread).WithName("CreateThread").WithSummary("Creates a thread (Idempotency-Key honoured).");
         threads.MapGet("/", ListThreads).WithName("ListThreads").WithSummary("Lists threads newest first by activity (sort=recent) or creation (sort=created), filtered by archived/starred/deleted.");
         threads.MapGet("/{threadId}", GetThread).WithName("GetThread").WithSummary("Reads a thread.");
-        threads.MapPatch("/{threadId}", PatchThread).WithName("PatchThread").WithSummary("Changes title, metadata, starred or archived (If-Match honoured).");
+        threads.MapPatch("/{threadId}", PatchThread).WithName("PatchThread").WithSummary("Changes title, metadata, starred or archived (If-Match honoured); archived: true packs the messages into archive segments, false restores them.");
         threads.MapDelete("/{threadId}", DeleteThread).WithName("DeleteThread").WithSummary("Soft-deletes a thread, restorable for the restore window (If-Match honoured).");
         threads.MapPost("/{threadId}/restore", RestoreThread).WithName("RestoreThread").WithSummary("Restores a soft-deleted thread within the restore window.");
         threads.MapPost("/{threadId}/fork", ForkThread).WithName("ForkThread").WithSummary("Forks a thread at a message sequence number, copying nothing (Idempotency-Key honoured).");
@@ -116,8 +116,13 @@ public static class ThreadEndpoints
         return TypedResults.Ok(ThreadView.From(thread));
     }
 
-    /// <summary>PATCH a thread: any of title, metadata (null clears them), starred, archived.</summary>
-    public static async Task<IResult> PatchThread(string threadId, JsonElement body, HttpRequest request, HttpResponse response, CurrentUser user, ThreadStore store, CancellationToken cancellationToken)
+    /// <summary>
+    /// PATCH a thread: any of title, metadata (null clears them), starred, archived. After the change
+    /// commits, <c>archived: true</c> seals the thread's own messages into archive segments and
+    /// <c>archived: false</c> restores them to rows; either is resumable, so repeating the request
+    /// after an interruption finishes the job.
+    /// </summary>
+    public static async Task<IResult> PatchThread(string threadId, JsonElement body, HttpRequest request, HttpResponse response, CurrentUser user, ThreadStore store, ThreadArchiver archiver, CancellationToken cancellationToken)
     {
         if (InvalidId(threadId) is { } invalid)
         {
@@ -131,6 +136,7 @@ public static class ThreadEndpoints
 
         var errors = new Dictionary<string, string[]>();
         var changes = new List<Func<ThreadRecord, ThreadRecord>>();
+        bool? archiving = null;
         foreach (var property in body.EnumerateObject())
         {
             var value = property.Value;
@@ -151,6 +157,7 @@ public static class ThreadEndpoints
                     break;
                 case "archived" when value.ValueKind is JsonValueKind.True or JsonValueKind.False:
                     var archived = value.GetBoolean();
+                    archiving = archived;
                     changes.Add(t => t with { Archived = archived });
                     break;
                 default:
@@ -169,7 +176,22 @@ public static class ThreadEndpoints
             return problem!;
         }
 
-        return await UpdateAsync(threadId, ifMatch, response, user, store, (t, _) => t.IsDeleted ? null : changes.Aggregate(t, (current, change) => change(current)), cancellationToken);
+        var result = await UpdateAsync(threadId, ifMatch, response, user, store, (t, _) => t.IsDeleted ? null : changes.Aggregate(t, (current, change) => change(current)), cancellationToken);
+        if (archiving is not { } seal || result is not IStatusCodeHttpResult { StatusCode: 200 })
+        {
+            return result;
+        }
+
+        var thread = seal
+            ? await archiver.SealAsync(user.Partition, threadId, cancellationToken)
+            : await archiver.UnsealAsync(user.Partition, threadId, cancellationToken);
+        if (thread is null)
+        {
+            return Problems.NotFound("thread");
+        }
+
+        ETagHeaders.Set(response, thread.ETag);
+        return TypedResults.Ok(ThreadView.From(thread));
     }
 
     /// <summary>DELETE a thread (soft).</summary>

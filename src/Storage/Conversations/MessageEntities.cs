@@ -35,19 +35,16 @@ internal static class MessageEntities
     public static IEnumerable<PayloadReference> Blobs(TableEntity e) =>
         new[] { Reference(e, Content), Reference(e, ToolCalls) }.OfType<PayloadReference>();
 
-    public static PayloadReference? Reference(TableEntity e, string field) => e.GetString(field + "Blob") is { } name
-        ? new PayloadReference(name, e.GetString(field + "Codec") ?? string.Empty, e.GetString(field + "Type") ?? "text/plain", e.GetInt64(field + "Bytes") ?? 0, e.GetInt64(field + "StoredBytes") ?? 0, e.GetString(field + "Sha256") ?? string.Empty)
-        : null;
+    public static PayloadReference? Reference(TableEntity e, string field) => PayloadColumns.Read(e, field);
 
     /// <summary>Removes content and tool calls (inline or referenced) and marks the row redacted.</summary>
     public static void Redact(TableEntity e)
     {
         foreach (var field in new[] { Content, ToolCalls })
         {
-            foreach (var suffix in new[] { string.Empty, "Blob", "Codec", "Type", "Bytes", "StoredBytes", "Sha256", "Preview" })
-            {
-                e[field + suffix] = null;
-            }
+            e[field] = null;
+            e[field + "Preview"] = null;
+            PayloadColumns.Write(e, field, null);
         }
 
         e["Redacted"] = true;
@@ -69,8 +66,8 @@ internal static class MessageEntities
         e.GetString("Metadata"),
         e.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue,
         e.GetBoolean("Redacted") ?? false,
-        e.GetString(Content + "Blob") is not null,
-        e.GetString(ToolCalls + "Blob") is not null);
+        e.GetString(PayloadColumns.BlobColumn(Content)) is not null,
+        e.GetString(PayloadColumns.BlobColumn(ToolCalls)) is not null);
 
     /// <summary>The first characters of a text, never ending in half a surrogate pair.</summary>
     public static string Preview(string text)
@@ -92,12 +89,7 @@ internal static class MessageEntities
             return;
         }
 
-        e[field + "Blob"] = blob.BlobName;
-        e[field + "Codec"] = blob.Codec;
-        e[field + "Type"] = blob.ContentType;
-        e[field + "Bytes"] = blob.RawBytes;
-        e[field + "StoredBytes"] = blob.StoredBytes;
-        e[field + "Sha256"] = blob.Sha256;
+        PayloadColumns.Write(e, field, blob);
         e[field + "Preview"] = text is null ? null : Preview(text);
     }
 }

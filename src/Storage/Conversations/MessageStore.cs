@@ -14,6 +14,11 @@ namespace Serverless.Storage.Conversations;
 /// </summary>
 public sealed class MessageStore(TableClient table, ThreadStore threads, PayloadStore payloads, TimeProvider time)
 {
+    /// <summary>Times a page is read again because a concurrent archive or unarchive moved under it, before giving up with 503.</summary>
+    private const int MaxReadRestarts = 5;
+
+    private readonly ArchiveSegments segments = new(table, payloads);
+
     /// <summary>
     /// Appends <paramref name="messages"/> (already validated: roles, sizes and
     /// <see cref="ConversationLimits.MaxAppendRows"/>) to a live thread.
@@ -88,7 +93,7 @@ public sealed class MessageStore(TableClient table, ThreadStore threads, Payload
         }
     }
 
-    /// <summary>Reads message <paramref name="sequence"/> as <paramref name="thread"/> shows it (through its fork lineage); null when absent.</summary>
+    /// <summary>Reads message <paramref name="sequence"/> as <paramref name="thread"/> shows it (through its fork lineage and archive segments); null when absent.</summary>
     public async Task<MessageRecord?> GetAsync(UserPartition user, ThreadRecord thread, long sequence, CancellationToken cancellationToken)
     {
         if (sequence < 1 || sequence >= thread.NextSequence)
@@ -96,8 +101,9 @@ public sealed class MessageStore(TableClient table, ThreadStore threads, Payload
             return null;
         }
 
-        var entity = await table.GetAsync(user.Key, UserRowKeys.ForMessage(thread.Lineage.OwnerOf(thread.Id, sequence), sequence), cancellationToken: cancellationToken).ConfigureAwait(false);
-        return entity is null ? null : await ReadAsync(entity, cancellationToken).ConfigureAwait(false);
+        var owner = thread.Lineage.OwnerOf(thread.Id, sequence);
+        var rows = await ReadPageAsync(user, thread, reader => reader.ReadAsync(owner, sequence, sequence, 1, cancellationToken)).ConfigureAwait(false);
+        return rows.Count == 0 ? null : await ReadAsync(rows[0], cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -116,6 +122,20 @@ public sealed class MessageStore(TableClient table, ThreadStore threads, Payload
     public async Task<(IReadOnlyList<MessageRecord> Items, long? Next)> ListAsync(
         UserPartition user, ThreadRecord thread, bool descending, int limit, long? cursor, CancellationToken cancellationToken)
     {
+        long? next = null;
+        var rows = await ReadPageAsync(user, thread, async reader =>
+        {
+            var (page, after) = await ListRowsAsync(reader, thread, descending, limit, cursor, cancellationToken).ConfigureAwait(false);
+            next = after;
+            return page;
+        }).ConfigureAwait(false);
+        var items = await Task.WhenAll(rows.Select(r => ReadAsync(r, cancellationToken))).ConfigureAwait(false);
+        return (items, next);
+    }
+
+    private static async Task<(List<TableEntity> Rows, long? Next)> ListRowsAsync(
+        MessageReader reader, ThreadRecord thread, bool descending, int limit, long? cursor, CancellationToken cancellationToken)
+    {
         var last = thread.NextSequence - 1;
         var ranges = thread.Lineage.Ranges(thread.Id);
         var rows = new List<TableEntity>(limit);
@@ -132,8 +152,7 @@ public sealed class MessageStore(TableClient table, ThreadStore threads, Payload
                     continue;
                 }
 
-                var page = await table.QueryPageAsync(Range(user, owner, lo, hi), limit - rows.Count, cancellationToken: cancellationToken).ConfigureAwait(false);
-                rows.AddRange(page.Entities);
+                rows.AddRange(await reader.ReadAsync(owner, lo, hi, limit - rows.Count, cancellationToken).ConfigureAwait(false));
                 if (rows.Count == limit)
                 {
                     var lastTaken = MessageEntities.SequenceOf(rows[^1]);
@@ -160,12 +179,12 @@ public sealed class MessageStore(TableClient table, ThreadStore threads, Payload
 
                     var window = Math.Max(limit - rows.Count, 16);
                     var lo = Math.Max(first, hi - window + 1);
-                    var page = await table.QueryPageAsync(Range(user, owner, lo, hi), (int)(hi - lo + 1), cancellationToken: cancellationToken).ConfigureAwait(false);
+                    var page = await reader.ReadAsync(owner, lo, hi, (int)(hi - lo + 1), cancellationToken).ConfigureAwait(false);
                     scanned += (int)(hi - lo + 1);
-                    var newestFirst = page.Entities.Reverse().ToList();
-                    var take = Math.Min(limit - rows.Count, newestFirst.Count);
-                    rows.AddRange(newestFirst.Take(take));
-                    before = take < newestFirst.Count ? MessageEntities.SequenceOf(rows[^1]) : lo;
+                    page.Reverse();
+                    var take = Math.Min(limit - rows.Count, page.Count);
+                    rows.AddRange(page.Take(take));
+                    before = take < page.Count ? MessageEntities.SequenceOf(rows[^1]) : lo;
                     hi = lo - 1;
                 }
 
@@ -181,8 +200,28 @@ public sealed class MessageStore(TableClient table, ThreadStore threads, Payload
             }
         }
 
-        var items = await Task.WhenAll(rows.Select(r => ReadAsync(r, cancellationToken))).ConfigureAwait(false);
-        return (items, next);
+        return (rows, next);
+    }
+
+    /// <summary>Runs one page read, again with what was learnt when an archive or unarchive moved under it.</summary>
+    private async Task<List<TableEntity>> ReadPageAsync(UserPartition user, ThreadRecord thread, Func<MessageReader, Task<List<TableEntity>>> read)
+    {
+        var reader = new MessageReader(table, threads, segments, user, thread);
+        for (var restart = 0; ; restart++)
+        {
+            try
+            {
+                return await read(reader).ConfigureAwait(false);
+            }
+            catch (BoundaryMovedException) when (restart < MaxReadRestarts)
+            {
+                reader.Restart();
+            }
+            catch (BoundaryMovedException)
+            {
+                throw new StorageException(503, "ServerBusy", "The thread is being archived or unarchived; retry shortly.");
+            }
+        }
     }
 
     /// <summary>Deletes one of the thread's own messages (not an inherited one) and its client-id row; its blobs go after the commit.</summary>
@@ -199,33 +238,41 @@ public sealed class MessageStore(TableClient table, ThreadStore threads, Payload
             }
 
             EnsureOwn(thread, sequence);
-            var row = await table.GetAsync(user.Key, UserRowKeys.ForMessage(threadId, sequence), cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (row is null)
+            var located = await LocateAsync(user, thread, sequence, cancellationToken).ConfigureAwait(false);
+            if (located is null)
             {
                 return false;
             }
 
+            var (row, segment) = located.Value;
+            var updated = thread with { MessageCount = thread.MessageCount - 1, UpdatedAt = time.GetUtcNow() };
             var actions = new List<TableTransactionAction>
             {
-                new(TableActionType.UpdateReplace, ThreadEntities.ThreadRow(user, thread with { MessageCount = thread.MessageCount - 1, UpdatedAt = time.GetUtcNow() }), thread.ETag),
-                new(TableActionType.Delete, row, row.ETag),
+                new(TableActionType.UpdateReplace, ThreadEntities.ThreadRow(user, updated), thread.ETag),
+                new(TableActionType.UpsertReplace, ThreadEntities.RecentRow(user, updated)),
             };
             if (row.GetString("ClientId") is { } clientId)
             {
                 actions.Add(new(TableActionType.Delete, new TableEntity(user.Key, UserRowKeys.ForMessageId(threadId, clientId)), ETag.All));
             }
 
-            try
+            ArchiveSegment? rewritten = null;
+            if (segment is null)
             {
-                await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+                actions.Add(new(TableActionType.Delete, row, row.ETag));
             }
-            catch (StorageException e) when ((e.IsPreconditionFailed || e.IsNotFound) && attempt < ConversationLimits.MaxAppendAttempts)
+            else
             {
-                await Backoff.DelayAsync(attempt, cancellationToken).ConfigureAwait(false);
+                rewritten = await RewriteAsync(user, segment, rows => rows.RemoveAll(r => MessageEntities.SequenceOf(r) == sequence), cancellationToken).ConfigureAwait(false);
+                actions.Add(new(TableActionType.UpdateReplace, ArchiveSegments.Row(user, rewritten), segment.ETag));
+            }
+
+            if (!await CommitAsync(actions, rewritten, attempt, cancellationToken).ConfigureAwait(false))
+            {
                 continue;
             }
 
-            await DeleteBlobsAsync(row, cancellationToken).ConfigureAwait(false);
+            await DeleteBlobsAsync(row, segment, cancellationToken).ConfigureAwait(false);
             return true;
         }
     }
@@ -235,27 +282,41 @@ public sealed class MessageStore(TableClient table, ThreadStore threads, Payload
     /// <exception cref="InvalidOperationException">The message belongs to a fork ancestor.</exception>
     public async Task<MessageRecord?> RedactAsync(UserPartition user, ThreadRecord thread, long sequence, CancellationToken cancellationToken)
     {
-        if (sequence < 1 || sequence >= thread.NextSequence)
-        {
-            return null;
-        }
-
         EnsureOwn(thread, sequence);
-        var row = await table.GetAsync(user.Key, UserRowKeys.ForMessage(thread.Id, sequence), cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (row is null)
+        for (var attempt = 1; ; attempt++)
         {
-            return null;
+            if (sequence < 1 || sequence >= thread.NextSequence)
+            {
+                return null;
+            }
+
+            var located = await LocateAsync(user, thread, sequence, cancellationToken).ConfigureAwait(false);
+            if (located is null)
+            {
+                return null;
+            }
+
+            var (row, segment) = located.Value;
+            var redacted = EntityCopy(row);
+            MessageEntities.Redact(redacted);
+            var committed = segment is null
+                ? await CommitAsync([new(TableActionType.UpdateReplace, redacted, row.ETag)], null, attempt, cancellationToken).ConfigureAwait(false)
+                : await RewriteAndCommitAsync(segment, attempt, cancellationToken).ConfigureAwait(false);
+            if (committed)
+            {
+                await DeleteBlobsAsync(row, segment, cancellationToken).ConfigureAwait(false);
+                return MessageEntities.ToRecord(redacted, null, null);
+            }
+
+            // The row was sealed, unsealed or changed meanwhile: look again with the thread as it is now.
+            thread = await threads.GetAsync(user, thread.Id, cancellationToken).ConfigureAwait(false) ?? thread;
         }
 
-        var blobs = MessageEntities.Blobs(row).ToList();
-        MessageEntities.Redact(row);
-        await table.ReplaceAsync(row, ETag.All, cancellationToken).ConfigureAwait(false);
-        foreach (var blob in blobs)
+        async Task<bool> RewriteAndCommitAsync(ArchiveSegment segment, int attempt, CancellationToken cancellationToken)
         {
-            await payloads.DeleteAsync(blob, cancellationToken).ConfigureAwait(false);
+            var rewritten = await RewriteAsync(user, segment, rows => MessageEntities.Redact(rows.Single(r => MessageEntities.SequenceOf(r) == sequence)), cancellationToken).ConfigureAwait(false);
+            return await CommitAsync([new(TableActionType.UpdateReplace, ArchiveSegments.Row(user, rewritten), segment.ETag)], rewritten, attempt, cancellationToken).ConfigureAwait(false);
         }
-
-        return MessageEntities.ToRecord(row, null, null);
     }
 
     /// <summary>The blob name prefix of a thread's offloaded message texts: under the user's prefix, as the orphan check expects.</summary>
@@ -269,7 +330,8 @@ public sealed class MessageStore(TableClient table, ThreadStore threads, Payload
         }
     }
 
-    private static string Range(UserPartition user, string threadId, long lo, long hi) =>
+    /// <summary>The filter of a thread's message rows <paramref name="lo"/>..<paramref name="hi"/>.</summary>
+    internal static string Range(UserPartition user, string threadId, long lo, long hi) =>
         ODataFilter.Create($"PartitionKey eq {user.Key} and RowKey ge {UserRowKeys.ForMessage(threadId, lo)} and RowKey le {UserRowKeys.ForMessage(threadId, hi)}");
 
     private async Task<AppendResult> ReplayAsync(UserPartition user, ThreadRecord thread, IReadOnlyList<NewMessage> messages, CancellationToken cancellationToken)
@@ -311,12 +373,87 @@ public sealed class MessageStore(TableClient table, ThreadStore threads, Payload
         return MessageEntities.ToRecord(row, content, toolCalls);
     }
 
-    private async Task DeleteBlobsAsync(TableEntity row, CancellationToken cancellationToken)
+    /// <summary>
+    /// Finds one of <paramref name="thread"/>'s own messages: its row, or its line in the archive
+    /// segment holding it (with that segment). Null when it does not exist.
+    /// </summary>
+    private async Task<(TableEntity Row, ArchiveSegment? Segment)?> LocateAsync(UserPartition user, ThreadRecord thread, long sequence, CancellationToken cancellationToken)
+    {
+        for (var look = 0; look < 2; look++)
+        {
+            if (thread.IsSealed(sequence))
+            {
+                var segment = await segments.FindAsync(user, thread.Id, sequence, cancellationToken).ConfigureAwait(false);
+                if (segment is not null && segment.Covers(sequence))
+                {
+                    var row = (await segments.ReadAsync(user, segment, cancellationToken).ConfigureAwait(false)).Find(r => MessageEntities.SequenceOf(r) == sequence);
+                    return row is null ? null : (row, segment);
+                }
+            }
+            else if (await table.GetAsync(user.Key, UserRowKeys.ForMessage(thread.Id, sequence), cancellationToken: cancellationToken).ConfigureAwait(false) is { } row)
+            {
+                return (row, null);
+            }
+
+            // Not where the thread row said: sealed or unsealed since it was read, or really absent. Look once more.
+            thread = await threads.GetAsync(user, thread.Id, cancellationToken).ConfigureAwait(false) ?? thread;
+        }
+
+        return null;
+    }
+
+    /// <summary>Uploads a new blob for <paramref name="segment"/> with <paramref name="change"/> applied to its rows (before the index row is swapped).</summary>
+    private async Task<ArchiveSegment> RewriteAsync(UserPartition user, ArchiveSegment segment, Action<List<TableEntity>> change, CancellationToken cancellationToken)
+    {
+        var rows = await segments.ReadAsync(user, segment, cancellationToken).ConfigureAwait(false);
+        change(rows);
+        var rewritten = await segments.UploadAsync(user, segment.ThreadId, segment.First, segment.Last, rows, cancellationToken).ConfigureAwait(false);
+        return rewritten with { ETag = segment.ETag };
+    }
+
+    /// <summary>Commits a delete or redaction; false (with the new segment blob, if any, removed) when it lost a race and should be tried again.</summary>
+    private async Task<bool> CommitAsync(IReadOnlyList<TableTransactionAction> actions, ArchiveSegment? newSegment, int attempt, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (StorageException e) when ((e.IsPreconditionFailed || e.IsNotFound) && attempt < ConversationLimits.MaxAppendAttempts)
+        {
+            if (newSegment?.Blob is { } blob)
+            {
+                await payloads.DeleteAsync(blob, cancellationToken).ConfigureAwait(false);
+            }
+
+            await Backoff.DelayAsync(attempt, cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+    }
+
+    /// <summary>After a delete or redaction commits: the message's offloaded texts and the segment blob it replaced.</summary>
+    private async Task DeleteBlobsAsync(TableEntity row, ArchiveSegment? replacedSegment, CancellationToken cancellationToken)
     {
         foreach (var blob in MessageEntities.Blobs(row))
         {
             await payloads.DeleteAsync(blob, cancellationToken).ConfigureAwait(false);
         }
+
+        if (replacedSegment?.Blob is { } old)
+        {
+            await payloads.DeleteAsync(old, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static TableEntity EntityCopy(TableEntity row)
+    {
+        var copy = new TableEntity(row.PartitionKey, row.RowKey) { ETag = row.ETag };
+        foreach (var (name, value) in row)
+        {
+            copy[name] = value;
+        }
+
+        return copy;
     }
 
     /// <summary>

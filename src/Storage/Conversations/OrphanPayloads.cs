@@ -1,4 +1,5 @@
 using Serverless.Storage.Blobs;
+using Serverless.Storage.Payloads;
 using Serverless.Storage.Tables;
 using Serverless.Storage.Users;
 
@@ -7,7 +8,8 @@ namespace Serverless.Storage.Conversations;
 /// <summary>
 /// Finds message payload blobs that no row references: left behind when an append uploaded its
 /// blobs and then failed or crashed before its transaction committed, or replayed an earlier
-/// append. Retention deletes what this finds.
+/// append, or a segment blob of an archive or unarchive step that lost its race. Retention deletes
+/// what this finds.
 /// </summary>
 public sealed class OrphanPayloads(TableClient table, BlobContainerClient container)
 {
@@ -15,23 +17,27 @@ public sealed class OrphanPayloads(TableClient table, BlobContainerClient contai
     /// The user's message blobs that no message row references and that are older than
     /// <paramref name="grace"/> (younger ones may belong to an append still in flight).
     /// </summary>
-    /// <remarks>Cost: one scan of the user's message rows (only the blob columns) and one listing of the user's message blobs.</remarks>
+    /// <remarks>
+    /// Cost: one scan of the user's message rows and archive segment index rows (only the blob
+    /// columns) and one listing of the user's message blobs. Texts of sealed messages are referenced
+    /// from their segment's index row, so the check never downloads a segment.
+    /// </remarks>
     public async Task<IReadOnlyList<string>> FindAsync(UserPartition user, TimeSpan grace, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         var referenced = new HashSet<string>(StringComparer.Ordinal);
         var rows = await table.QueryAllAsync(
             ODataFilter.RowKeyStartsWith(user.Key, UserRowKeys.Messages),
-            [MessageEntities.Content + "Blob", MessageEntities.ToolCalls + "Blob"],
+            [PayloadColumns.BlobColumn(MessageEntities.Content), PayloadColumns.BlobColumn(MessageEntities.ToolCalls)],
             cancellationToken).ConfigureAwait(false);
         foreach (var row in rows)
         {
-            foreach (var field in new[] { MessageEntities.Content, MessageEntities.ToolCalls })
-            {
-                if (row.GetString(field + "Blob") is { } name)
-                {
-                    referenced.Add(name);
-                }
-            }
+            referenced.UnionWith(MessageEntities.Blobs(row).Select(b => b.BlobName));
+        }
+
+        var segmentRows = await table.QueryAllAsync(ODataFilter.RowKeyStartsWith(user.Key, UserRowKeys.Segments), ArchiveSegments.ReferenceColumns, cancellationToken).ConfigureAwait(false);
+        foreach (var row in segmentRows)
+        {
+            referenced.UnionWith(ArchiveSegments.ReferencedBlobs(user, row));
         }
 
         var blobs = await container.ListAllAsync($"{user.Key}/msg/", cancellationToken).ConfigureAwait(false);

@@ -12,6 +12,7 @@ internal static class ThreadEntities
 {
     private const string ThreadIdProperty = "ThreadId";
     private const string DeletedProperty = "Deleted";
+    private const string SealedThroughProperty = "SealedThrough";
 
     public static TableEntity ThreadRow(UserPartition user, ThreadRecord thread) =>
         Fill(new TableEntity(user.Key, UserRowKeys.ForThread(thread.Id)), thread);
@@ -42,6 +43,7 @@ internal static class ThreadEntities
         e.GetInt64("PromptTokens") ?? 0,
         e.GetInt64("CompletionTokens") ?? 0,
         e.GetDouble("Cost") ?? 0,
+        e.GetInt64(SealedThroughProperty) ?? 0,
         ThreadLineage.Parse(e.GetString("Lineage")),
         e.ETag);
 
@@ -70,6 +72,7 @@ internal static class ThreadEntities
         e["PromptTokens"] = t.PromptTokens;
         e["CompletionTokens"] = t.CompletionTokens;
         e["Cost"] = t.Cost;
+        e[SealedThroughProperty] = t.SealedThrough;
         e["Lineage"] = t.Lineage.Serialize();
         return e;
     }

@@ -11,8 +11,9 @@ public sealed record LineageSegment(string ThreadId, long LastSequence);
 /// Where a thread's messages live. A fork copies nothing: it records its ancestors, oldest first,
 /// each with the last sequence number it contributes; the thread's own messages continue the
 /// numbering after the last ancestor's. Each fork's row holds the whole chain (copied from its
-/// parent at fork time), so reading a fork needs no walk up the ancestry and never looks at an
-/// ancestor's thread row (so a deleted parent does not break its forks).
+/// parent at fork time), so reading a fork needs no walk up the ancestry; an ancestor's thread row
+/// is read only when its message rows are missing, to learn whether they were archived (a soft-deleted
+/// parent keeps its row and its messages, so it does not break its forks).
 /// </summary>
 /// <param name="Ancestors">The ancestors, oldest first, with increasing <see cref="LineageSegment.LastSequence"/>.</param>
 public sealed record ThreadLineage(IReadOnlyList<LineageSegment> Ancestors)

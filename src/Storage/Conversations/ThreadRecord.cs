@@ -17,6 +17,11 @@ namespace Serverless.Storage.Conversations;
 /// <param name="PromptTokens">Prompt tokens of its own messages, summed.</param>
 /// <param name="CompletionTokens">Completion tokens of its own messages, summed.</param>
 /// <param name="Cost">Cost of its own messages, summed.</param>
+/// <param name="SealedThrough">
+/// The last of its own sequence numbers sealed into archive segments: its own messages from
+/// <see cref="ThreadLineage.FirstOwnSequence"/> up to this live in segment blobs, not rows.
+/// Below the first own sequence number, nothing is sealed.
+/// </param>
 /// <param name="Lineage">Where its inherited messages come from (empty unless it is a fork).</param>
 /// <param name="ETag">The thread row's version.</param>
 public sealed record ThreadRecord(
@@ -34,13 +39,20 @@ public sealed record ThreadRecord(
     long PromptTokens,
     long CompletionTokens,
     double Cost,
+    long SealedThrough,
     ThreadLineage Lineage,
     ETag ETag)
 {
     /// <summary>Whether it is soft-deleted.</summary>
     public bool IsDeleted => DeletedAt is not null;
 
+    /// <summary>Whether its own message <paramref name="sequence"/> lives in an archive segment rather than a row.</summary>
+    public bool IsSealed(long sequence) => sequence >= Lineage.FirstOwnSequence && sequence <= SealedThrough;
+
+    /// <summary>Whether some of its own messages are sealed.</summary>
+    public bool HasSealed => SealedThrough >= Lineage.FirstOwnSequence;
+
     /// <summary>A new thread row's content (no ETag yet).</summary>
     public static ThreadRecord New(string id, string? title, string? metadataJson, bool starred, bool archived, DateTimeOffset now, ThreadLineage lineage) =>
-        new(id, title, metadataJson, starred, archived, now, now, now, null, 0, lineage.FirstOwnSequence, 0, 0, 0, lineage, default);
+        new(id, title, metadataJson, starred, archived, now, now, now, null, 0, lineage.FirstOwnSequence, 0, 0, 0, 0, lineage, default);
 }

@@ -30,6 +30,9 @@ public static class UserRowKeys
     /// <summary>Prefix of client message id rows: <c>msgid|{threadId}|{messageId}</c>.</summary>
     public const string MessageId = "msgid";
 
+    /// <summary>Prefix of archive segment index rows: <c>seg|{threadId}|{lastSeq:D10}</c>, one per sealed segment blob.</summary>
+    public const string Segment = "seg";
+
     /// <summary>Prefix of summary rows: <c>summary|{threadId}</c>.</summary>
     public const string Summary = "summary";
 
@@ -71,6 +74,15 @@ public static class UserRowKeys
 
     /// <summary>The prefix of every message row of a thread.</summary>
     public static string MessagesOf(string threadId) => KeyEncoding.Compose(Message, threadId, string.Empty);
+
+    /// <summary>The index row of the archive segment of a thread whose last sequence number is <paramref name="lastSequence"/>.</summary>
+    public static string ForSegment(string threadId, long lastSequence) => KeyEncoding.Compose(Segment, threadId, Sequence(lastSequence));
+
+    /// <summary>The prefix of every archive segment index row of a thread.</summary>
+    public static string SegmentsOf(string threadId) => KeyEncoding.Compose(Segment, threadId, string.Empty);
+
+    /// <summary>The prefix of every archive segment index row (all threads): what the orphan check scans.</summary>
+    public static string Segments => Segment + KeyEncoding.Separator;
 
     /// <summary>The row mapping a client message id to its sequence number.</summary>
     public static string ForMessageId(string threadId, string messageId) => KeyEncoding.Compose(MessageId, threadId, messageId);

@@ -5,8 +5,9 @@ using System.Text.Json;
 namespace Serverless.Tests.Conversations;
 
 /// <summary>
-/// Random appends, deletes and forks against the API, compared after every step batch with an
-/// in-memory model: listing in both orders (random page sizes) and the transcript must equal it.
+/// Random appends, deletes, redactions, forks, archives and unarchives against the API, compared
+/// after every step batch with an in-memory model: listing in both orders (random page sizes) and
+/// the transcript must equal it.
 /// </summary>
 public sealed class ConversationModelTests : ConversationTestBase
 {
@@ -16,7 +17,7 @@ public sealed class ConversationModelTests : ConversationTestBase
 
         public long ForkAt { get; } = forkAt;
 
-        public SortedDictionary<long, string> Own { get; } = [];
+        public SortedDictionary<long, string?> Own { get; } = [];
 
         public long NextSeq { get; set; } = forkAt + 1;
     }
@@ -33,12 +34,12 @@ public sealed class ConversationModelTests : ConversationTestBase
         model[root] = new ModelThread(null, 0);
         var counter = 0;
 
-        for (var step = 0; step < 60; step++)
+        for (var step = 0; step < 80; step++)
         {
             var ids = model.Keys.ToList();
             var id = ids[random.Next(ids.Count)];
             var thread = model[id];
-            var op = random.Next(10);
+            var op = random.Next(13);
             if (op < 6)
             {
                 var n = random.Next(1, 4);
@@ -55,6 +56,17 @@ public sealed class ConversationModelTests : ConversationTestBase
                 var seq = thread.Own.Keys.ElementAt(random.Next(thread.Own.Count));
                 Assert.Equal(HttpStatusCode.NoContent, (await Alice.DeleteAsync($"/api/v1/threads/{id}/messages/{seq}")).StatusCode);
                 thread.Own.Remove(seq);
+            }
+            else if (op == 10 && thread.Own.Count > 0)
+            {
+                var seq = thread.Own.Keys.ElementAt(random.Next(thread.Own.Count));
+                await JsonOf(await Alice.PostAsync($"/api/v1/threads/{id}/messages/{seq}/redact", null), HttpStatusCode.OK);
+                thread.Own[seq] = null;
+            }
+            else if (op is 11 or 12)
+            {
+                var archived = await JsonOf(await Alice.PatchAsJsonAsync($"/api/v1/threads/{id}", new { archived = op == 11 }), HttpStatusCode.OK);
+                Assert.Equal(op == 11 && thread.NextSeq - 1 > thread.ForkAt, archived.GetProperty("archivedThrough").ValueKind == JsonValueKind.Number);
             }
             else
             {
@@ -73,25 +85,25 @@ public sealed class ConversationModelTests : ConversationTestBase
         }
     }
 
-    private static List<(long Seq, string Content)> View(Dictionary<string, ModelThread> model, string id)
+    private static List<(long Seq, string? Content)> View(Dictionary<string, ModelThread> model, string id)
     {
         var thread = model[id];
         var inherited = thread.Parent is null ? [] : View(model, thread.Parent).Where(m => m.Seq <= thread.ForkAt).ToList();
         return [.. inherited, .. thread.Own.Select(kv => (kv.Key, kv.Value))];
     }
 
-    private async Task AssertMatchesAsync(string id, List<(long Seq, string Content)> expected, Random random)
+    private async Task AssertMatchesAsync(string id, List<(long Seq, string? Content)> expected, Random random)
     {
         var asc = await ListAllAsync(Alice, id, "asc", random.Next(1, 8));
         var desc = await ListAllAsync(Alice, id, "desc", random.Next(1, 8));
         var transcript = (await Alice.GetStringAsync($"/api/v1/threads/{id}/transcript"))
             .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
 
-        var expectedText = expected.Select(m => $"{m.Seq}:{m.Content}").ToList();
+        var expectedText = expected.Select(m => $"{m.Seq}:{m.Content ?? "(null)"}").ToList();
         Assert.Equal(expectedText, asc.Select(Text));
         Assert.Equal(Enumerable.Reverse(expectedText), desc.Select(Text));
         Assert.Equal(expectedText, transcript.Select(Text));
     }
 
-    private static string Text(JsonElement m) => $"{m.GetProperty("sequence").GetInt64()}:{m.GetProperty("content").GetString()}";
+    private static string Text(JsonElement m) => $"{m.GetProperty("sequence").GetInt64()}:{m.GetProperty("content").GetString() ?? "(null)"}";
 }

@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Serverless.Storage.Payloads;
+using Serverless.Storage.Tables;
+using Serverless.Storage.Users;
+
+namespace Serverless.Storage.Conversations;
+
+/// <summary>
+/// Archive segments: their index rows and their blobs. A segment blob is NDJSON, one message row per
+/// line in the Table service's own JSON form (<see cref="EntityCodec"/>, types annotated), so that
+/// unsealing restores each row exactly as it was, blob references included (offloaded texts stay
+/// where they are; sealing never downloads them).
+/// </summary>
+internal sealed class ArchiveSegments(TableClient table, PayloadStore payloads)
+{
+    /// <summary>The content type of a segment's raw (uncompressed) NDJSON.</summary>
+    public const string ContentType = "application/x-ndjson";
+
+    private const string BlobPrefix = "Segment";
+
+    /// <summary>The segment of <paramref name="threadId"/> that covers <paramref name="sequence"/>, else the first after it; null when there is none.</summary>
+    public async Task<ArchiveSegment?> FindAsync(UserPartition user, string threadId, long sequence, CancellationToken cancellationToken)
+    {
+        // Keyed by their last sequence number, so the first row at or after the number is the one covering it.
+        var filter = ODataFilter.And(
+            ODataFilter.RowKeyStartsWith(user.Key, UserRowKeys.SegmentsOf(threadId)),
+            ODataFilter.Create($"RowKey ge {UserRowKeys.ForSegment(threadId, sequence)}"));
+        var page = await table.QueryPageAsync(filter, 1, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return page.Entities.Count == 0 ? null : ToSegment(page.Entities[0]);
+    }
+
+    /// <summary>The message rows a segment holds, in sequence order, checked against the segment's range and the user.</summary>
+    /// <exception cref="InvalidDataException">The blob holds a row that does not belong there.</exception>
+    public async Task<List<TableEntity>> ReadAsync(UserPartition user, ArchiveSegment segment, CancellationToken cancellationToken)
+    {
+        var rows = new List<TableEntity>(segment.Count);
+        if (segment.Blob is null)
+        {
+            return rows;
+        }
+
+        var stream = await payloads.OpenReadAsync(segment.Blob, cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+            {
+                if (line.Length == 0)
+                {
+                    continue;
+                }
+
+                using var document = JsonDocument.Parse(line);
+                var row = EntityCodec.Read(document.RootElement);
+                if (row.PartitionKey != user.Key || !row.RowKey.StartsWith(UserRowKeys.MessagesOf(segment.ThreadId), StringComparison.Ordinal)
+                    || !segment.Covers(MessageEntities.SequenceOf(row)))
+                {
+                    throw new InvalidDataException($"Archive segment {segment.Blob.BlobName} holds a row outside its range.");
+                }
+
+                rows.Add(row);
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>Uploads <paramref name="rows"/> as a new segment blob of the thread (before its index row commits).</summary>
+    /// <returns>The segment (no ETag yet), whose blob is null when <paramref name="rows"/> is empty.</returns>
+    public async Task<ArchiveSegment> UploadAsync(UserPartition user, string threadId, long first, long last, IReadOnlyList<TableEntity> rows, CancellationToken cancellationToken)
+    {
+        var folder = MessageStore.BlobPrefix(user, threadId) + "/";
+        var referenced = rows.SelectMany(MessageEntities.Blobs).Select(b => b.BlobName.StartsWith(folder, StringComparison.Ordinal)
+            ? b.BlobName[folder.Length..]
+            : throw new InvalidOperationException($"Message blob {b.BlobName} is not in its thread's folder.")).ToList();
+        if (rows.Count == 0)
+        {
+            return new ArchiveSegment(threadId, first, last, 0, null, referenced, default);
+        }
+
+        // A segment holds at most one transaction's worth of rows (each well under 1 MiB), so buffering it is bounded.
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            foreach (var row in rows)
+            {
+                EntityCodec.Write(writer, row);
+                writer.Flush();
+                buffer.WriteByte((byte)'\n');
+                writer.Reset();
+            }
+        }
+
+        buffer.Position = 0;
+        var blob = await payloads.WriteAsync(MessageStore.BlobPrefix(user, threadId), buffer, ContentType, cancellationToken).ConfigureAwait(false);
+        return new ArchiveSegment(threadId, first, last, rows.Count, blob, referenced, default);
+    }
+
+    /// <summary>The index row of a segment.</summary>
+    public static TableEntity Row(UserPartition user, ArchiveSegment segment)
+    {
+        var e = new TableEntity(user.Key, UserRowKeys.ForSegment(segment.ThreadId, segment.Last))
+        {
+            ["ThreadId"] = segment.ThreadId,
+            ["First"] = segment.First,
+            ["Count"] = segment.Count,
+            ["Payloads"] = segment.Payloads.Count == 0 ? null : string.Join('\n', segment.Payloads),
+        };
+        PayloadColumns.Write(e, BlobPrefix, segment.Blob);
+        return e;
+    }
+
+    /// <summary>The blob names (full) an index row references: the segment blob and the texts its messages point at.</summary>
+    public static IEnumerable<string> ReferencedBlobs(UserPartition user, TableEntity row)
+    {
+        if (PayloadColumns.Read(row, BlobPrefix) is { } blob)
+        {
+            yield return blob.BlobName;
+        }
+
+        var folder = MessageStore.BlobPrefix(user, row.GetString("ThreadId") ?? string.Empty) + "/";
+        foreach (var name in (row.GetString("Payloads") ?? string.Empty).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            yield return folder + name;
+        }
+    }
+
+    /// <summary>The columns <see cref="ReferencedBlobs"/> needs (for a projected scan).</summary>
+    public static IReadOnlyCollection<string> ReferenceColumns { get; } = ["ThreadId", "Payloads", PayloadColumns.BlobColumn(BlobPrefix)];
+
+    private static ArchiveSegment ToSegment(TableEntity e)
+    {
+        var parts = KeyEncoding.Split(e.RowKey);
+        return new ArchiveSegment(
+            parts[1],
+            e.GetInt64("First") ?? 0,
+            long.Parse(parts[2], CultureInfo.InvariantCulture),
+            e.GetInt32("Count") ?? 0,
+            PayloadColumns.Read(e, BlobPrefix),
+            (e.GetString("Payloads") ?? string.Empty).Split('\n', StringSplitOptions.RemoveEmptyEntries),
+            e.ETag);
+    }
+}

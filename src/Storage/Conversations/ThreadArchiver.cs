@@ -1,0 +1,145 @@
+using Azure;
+using Serverless.Storage.Payloads;
+using Serverless.Storage.Tables;
+using Serverless.Storage.Users;
+
+namespace Serverless.Storage.Conversations;
+
+/// <summary>
+/// Seals a thread's own messages into archive segments (<see cref="ArchiveSegment"/>) and unseals
+/// them back into rows.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Each segment moves in one entity group transaction: the thread row (its
+/// <see cref="ThreadRecord.SealedThrough"/> advanced, under its ETag), its activity row, the
+/// segment's index row and the message rows (deleted under their own ETags, or re-added). So at
+/// every instant a message is either a row or in a committed segment, never both or neither, and a
+/// reader can always tell which from the thread row; the blob is uploaded before the commit and a
+/// commit that loses a race (an append, delete or redaction in between) deletes its blob and
+/// re-reads. A segment holds at most <see cref="SegmentMessages"/> messages so it fits one transaction.
+/// </para>
+/// <para>
+/// Sealing goes from the oldest message up, unsealing from the newest down, so the sealed messages
+/// are always a prefix of the thread's own ones; an interrupted call leaves a consistent thread that
+/// the next call carries on from. Messages appended later stay rows until the thread is sealed
+/// again. Client-id rows stay rows, so appends stay idempotent.
+/// </para>
+/// </remarks>
+public sealed class ThreadArchiver(TableClient table, ThreadStore threads, PayloadStore payloads)
+{
+    /// <summary>Messages per segment: a transaction's 100 operations less the thread, activity and index rows.</summary>
+    public const int SegmentMessages = ConversationLimits.MaxTransactionOperations - 3;
+
+    private readonly ArchiveSegments segments = new(table, payloads);
+
+    /// <summary>Seals every own message of a live thread that is still a row, up to its last sequence number when the call starts.</summary>
+    /// <returns>The thread afterwards, or null when it does not exist or is deleted.</returns>
+    public async Task<ThreadRecord?> SealAsync(UserPartition user, string threadId, CancellationToken cancellationToken)
+    {
+        var thread = await threads.GetAsync(user, threadId, cancellationToken).ConfigureAwait(false);
+        if (thread is null || thread.IsDeleted)
+        {
+            return null;
+        }
+
+        var target = thread.NextSequence - 1;
+        var lost = 0;
+        while (true)
+        {
+            var first = Math.Max(thread.SealedThrough, thread.Lineage.FirstOwnSequence - 1) + 1;
+            if (first > target)
+            {
+                return thread;
+            }
+
+            var page = await table.QueryPageAsync(MessageStore.Range(user, threadId, first, target), SegmentMessages, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var rows = page.Entities;
+            var last = rows.Count == SegmentMessages ? MessageEntities.SequenceOf(rows[^1]) : target;
+            var segment = await segments.UploadAsync(user, threadId, first, last, rows, cancellationToken).ConfigureAwait(false);
+            var sealedThread = thread with { SealedThrough = last };
+            var actions = new List<TableTransactionAction>(rows.Count + 3)
+            {
+                new(TableActionType.UpdateReplace, ThreadEntities.ThreadRow(user, sealedThread), thread.ETag),
+                new(TableActionType.UpsertReplace, ThreadEntities.RecentRow(user, sealedThread)),
+                new(TableActionType.Add, ArchiveSegments.Row(user, segment)),
+            };
+            actions.AddRange(rows.Select(row => new TableTransactionAction(TableActionType.Delete, row, row.ETag)));
+            try
+            {
+                var etags = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+                thread = sealedThread with { ETag = etags[0] ?? default };
+            }
+            catch (StorageException e) when (e.IsPreconditionFailed || e.IsNotFound || e.IsConflict)
+            {
+                await DeleteBlobAsync(segment, cancellationToken).ConfigureAwait(false);
+                if (++lost >= ConversationLimits.MaxAppendAttempts)
+                {
+                    throw;
+                }
+
+                await Backoff.DelayAsync(lost, cancellationToken).ConfigureAwait(false);
+                thread = await threads.GetAsync(user, threadId, cancellationToken).ConfigureAwait(false);
+                if (thread is null || thread.IsDeleted)
+                {
+                    return null;
+                }
+            }
+        }
+    }
+
+    /// <summary>Restores every sealed message of a live thread to a row and removes its segments.</summary>
+    /// <returns>The thread afterwards, or null when it does not exist or is deleted.</returns>
+    /// <exception cref="InvalidDataException">The thread says a message is sealed but no segment holds it.</exception>
+    public async Task<ThreadRecord?> UnsealAsync(UserPartition user, string threadId, CancellationToken cancellationToken)
+    {
+        var thread = await threads.GetAsync(user, threadId, cancellationToken).ConfigureAwait(false);
+        var lost = 0;
+        while (thread is not null && !thread.IsDeleted)
+        {
+            if (!thread.HasSealed)
+            {
+                return thread;
+            }
+
+            var segment = await segments.FindAsync(user, threadId, thread.SealedThrough, cancellationToken).ConfigureAwait(false);
+            if (segment is null || segment.Last != thread.SealedThrough)
+            {
+                throw new InvalidDataException($"Thread {threadId} is sealed through {thread.SealedThrough} but no archive segment ends there.");
+            }
+
+            var rows = await segments.ReadAsync(user, segment, cancellationToken).ConfigureAwait(false);
+            var restored = thread with { SealedThrough = segment.First - 1 };
+            var actions = new List<TableTransactionAction>(rows.Count + 3)
+            {
+                new(TableActionType.UpdateReplace, ThreadEntities.ThreadRow(user, restored), thread.ETag),
+                new(TableActionType.UpsertReplace, ThreadEntities.RecentRow(user, restored)),
+                new(TableActionType.Delete, ArchiveSegments.Row(user, segment), segment.ETag),
+            };
+            actions.AddRange(rows.Select(row => new TableTransactionAction(TableActionType.Add, row)));
+            try
+            {
+                var etags = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+                thread = restored with { ETag = etags[0] ?? default };
+            }
+            catch (StorageException e) when ((e.IsPreconditionFailed || e.IsNotFound || e.IsConflict) && ++lost < ConversationLimits.MaxAppendAttempts)
+            {
+                await Backoff.DelayAsync(lost, cancellationToken).ConfigureAwait(false);
+                thread = await threads.GetAsync(user, threadId, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            await DeleteBlobAsync(segment, cancellationToken).ConfigureAwait(false);
+        }
+
+        return null;
+    }
+
+    private async Task DeleteBlobAsync(ArchiveSegment segment, CancellationToken cancellationToken)
+    {
+        if (segment.Blob is { } blob)
+        {
+            await payloads.DeleteAsync(blob, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
