@@ -64,4 +64,37 @@ public sealed class OrphanPayloadTests : IAsyncLifetime
         Assert.Empty(await orphans.FindAsync(User, TimeSpan.FromHours(1), DateTimeOffset.UtcNow));
         Assert.Equal(big, (await healthy.GetAsync(User, appended.Thread, 1, default))!.Content);
     }
+
+    [Fact]
+    public async Task ACrashDuringArchive_LeavesEveryMessageReadable_AndOnlyTheSegmentBlobAsAnOrphan()
+    {
+        var threads = new ThreadStore(table, TimeProvider.System);
+        var payloads = new PayloadStore(container);
+        var messages = new MessageStore(table, threads, payloads, TimeProvider.System);
+        await threads.CreateAsync(User, ThreadRecord.New("t2", null, null, false, false, DateTimeOffset.UtcNow, ThreadLineage.None), null, default);
+        var appended = await messages.AppendAsync(User, "t2", Enumerable.Range(0, 50).Select(i => new NewMessage(null, "user", $"m{i}", null, null, null, null, null, null)).ToList(), default);
+
+        var failing = new TableClient(azurite.Connection, table.Name, new StorageClientOptions
+        {
+            Transport = new FaultInjectionTransport(r => r.Uri.ToString().Contains("$batch", StringComparison.Ordinal) ? Fault.ServerError : Fault.None),
+            Retry = { MaxRetries = 0 },
+        });
+        var crashing = new ThreadArchiver(failing, new ThreadStore(failing, TimeProvider.System), payloads);
+        await Assert.ThrowsAsync<StorageException>(() => crashing.SealAsync(User, "t2", default));
+
+        var thread = (await threads.GetAsync(User, "t2", default))!;
+        Assert.False(thread.HasSealed);
+        var (items, _) = await messages.ListAsync(User, thread, false, 100, null, default);
+        Assert.Equal(appended!.Messages.Select(m => m.Content), items.Select(m => m.Content));
+        var orphans = await new OrphanPayloads(table, container).FindAsync(User, TimeSpan.Zero, DateTimeOffset.UtcNow.AddMinutes(1));
+        Assert.Single(orphans);
+        Assert.StartsWith("carol/msg/t2/", orphans[0], StringComparison.Ordinal);
+
+        // The next archive finishes the job; its segment is referenced, the crashed one's stays the only orphan.
+        var sealedThread = await new ThreadArchiver(table, threads, payloads).SealAsync(User, "t2", default);
+        Assert.Equal(50, sealedThread!.SealedThrough);
+        Assert.Equal(orphans, await new OrphanPayloads(table, container).FindAsync(User, TimeSpan.Zero, DateTimeOffset.UtcNow.AddMinutes(1)));
+        (items, _) = await messages.ListAsync(User, sealedThread, true, 100, null, default);
+        Assert.Equal(appended.Messages.Select(m => m.Content).Reverse(), items.Select(m => m.Content));
+    }
 }
