@@ -6,8 +6,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Serverless.Functions.Missions;
 using Serverless.Functions.Timers;
+using Serverless.Storage.Blobs;
 using Serverless.Storage.Http;
 using Serverless.Storage.Missions;
+using Serverless.Storage.Payloads;
 using Serverless.Storage.Tables;
 using Serverless.Storage.Users;
 using Serverless.Testing;
@@ -55,15 +57,17 @@ internal static class MissionsSuite
         var storageOptions = new StorageClientOptions { RoundTrips = counter };
         var users = new TableClient(azurite.Connection, Azurite.UniqueName("mu"), storageOptions);
         var dueTable = new TableClient(azurite.Connection, Azurite.UniqueName("md"), storageOptions);
+        var payloads = new BlobContainerClient(azurite.Connection, Azurite.UniqueName("mp"), storageOptions);
         await users.CreateIfNotExistsAsync();
         await dueTable.CreateIfNotExistsAsync();
+        await payloads.CreateIfNotExistsAsync();
         var missionOptions = Options.Create(new MissionOptions
         {
             AllowedLocalTargets = [$"127.0.0.1:{port}"],
             SecretKeys = new() { ["bench"] = Convert.ToBase64String(new byte[32]) },
             ActiveSecretKeyId = "bench",
         });
-        var store = new MissionStore(users);
+        var store = new MissionStore(users, new PayloadStore(payloads));
         var due = new DueIndexStore(dueTable);
         var protector = new MissionSecretProtector(missionOptions, new BenchEnvironment());
         using var sender = new WebhookSender(missionOptions);
@@ -102,6 +106,7 @@ internal static class MissionsSuite
         Figures.Write($"{total} missions, none due: storage round trips per tick", counter.Reset());
         await users.DeleteTableAsync();
         await dueTable.DeleteTableAsync();
+        await payloads.DeleteContainerAsync();
     }
 
     private static HttpListener StartReceiver(out int port)

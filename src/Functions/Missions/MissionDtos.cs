@@ -145,6 +145,21 @@ public sealed record MissionView(
 public sealed record MissionWithSecret(MissionView Mission, string Secret);
 
 /// <summary>One run-log entry.</summary>
+/// <param name="Id">The run's id: what <c>GET /api/v1/missions/{id}/runs/{runId}/response</c> takes.</param>
+/// <param name="WebhookId">The firing's <c>webhook-id</c>, shared by its attempts.</param>
+/// <param name="StartedAt">When the attempt started.</param>
+/// <param name="ScheduledAt">The occurrence it stands for.</param>
+/// <param name="Attempt">1-based attempt number within the firing.</param>
+/// <param name="DurationMs">How long it took.</param>
+/// <param name="Status"><c>succeeded</c> or <c>failed</c>.</param>
+/// <param name="HttpStatus">The receiver's status, or null when no response arrived.</param>
+/// <param name="Error">What went wrong, or null.</param>
+/// <param name="ResponseExcerpt">The first KiB of the response body as text, or null.</param>
+/// <param name="ResponseBytes">Bytes of the response body captured (at most <c>Missions:MaxResponseBodyBytes</c>), or null when no response arrived.</param>
+/// <param name="ResponseTruncated">Whether the body went on past the captured bytes (over the cap, or cut off by the timeout or the connection).</param>
+/// <param name="ResponseContentType">The response's Content-Type, or null.</param>
+/// <param name="HasResponseBody">Whether the captured body is stored (it was longer than the excerpt) and can be read from <c>…/runs/{runId}/response</c>.</param>
+/// <param name="Manual">Whether "run now" started the firing.</param>
 public sealed record MissionRunView(
     string Id,
     string WebhookId,
@@ -156,9 +171,14 @@ public sealed record MissionRunView(
     int? HttpStatus,
     string? Error,
     string? ResponseExcerpt,
+    long? ResponseBytes,
+    bool ResponseTruncated,
+    string? ResponseContentType,
+    bool HasResponseBody,
     bool Manual)
 {
     /// <summary>Maps a stored run.</summary>
     public static MissionRunView From(MissionRunRecord r) =>
-        new(r.AttemptId, r.FiringId, r.StartedAt, r.ScheduledAt, r.Attempt, r.DurationMs, r.Status, r.HttpStatus, r.Error, r.ResponseExcerpt, r.Manual);
+        new(r.RunId, r.FiringId, r.StartedAt, r.ScheduledAt, r.Attempt, r.DurationMs, r.Status, r.HttpStatus, r.Error, r.ResponseExcerpt,
+            r.ResponseBytes, r.ResponseTruncated, r.ResponseContentType, r.ResponseBody is not null, r.Manual);
 }

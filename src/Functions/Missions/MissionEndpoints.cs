@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using System.Text.RegularExpressions;
 using Azure;
 using Microsoft.Extensions.Options;
@@ -11,8 +12,8 @@ namespace Serverless.Functions.Missions;
 
 /// <summary>
 /// Scheduled webhooks: <c>/api/v1/missions</c> (CRUD with ETags), <c>…/{id}/rotate-secret</c>,
-/// <c>…/{id}/run</c> and <c>…/{id}/runs</c>. Every route reads and writes only the caller's partition, so
-/// another user's mission is 404 whatever the verb.
+/// <c>…/{id}/run</c>, <c>…/{id}/runs</c> and <c>…/{id}/runs/{runId}/response</c>. Every route reads and writes only the
+/// caller's partition, so another user's mission is 404 whatever the verb.
 /// </summary>
 public static partial class MissionEndpoints
 {
@@ -31,6 +32,8 @@ public static partial class MissionEndpoints
         missions.MapPost("/{id}/rotate-secret", RotateSecret).WithName("RotateMissionSecret").WithSummary("Issues a new signing secret; the old one keeps signing during the grace period.");
         missions.MapPost("/{id}/run", RunMission).WithName("RunMission").WithSummary("Fires the mission now and returns the attempt.");
         missions.MapGet("/{id}/runs", ListRuns).WithName("ListMissionRuns").WithSummary("Lists the mission's run log, newest first.");
+        missions.MapGet("/{id}/runs/{runId}/response", GetRunResponse).WithName("GetMissionRunResponse")
+            .WithSummary("Streams the response body a run stored (hasResponseBody), as captured, with the receiver's content type.");
         return api;
     }
 
@@ -148,7 +151,10 @@ public static partial class MissionEndpoints
         return invalid ?? Respond(result, response, r => TypedResults.Ok(MissionView.From(r)));
     }
 
-    /// <summary>DELETE a mission. Its index rows go stale (harmless); its run log stays for the erasure sweep.</summary>
+    /// <summary>
+    /// DELETE a mission. Its index rows go stale (harmless). Its run log, with the response blobs the rows reference,
+    /// stays for retention or the erasure sweep (see <see cref="MissionStore.DeleteAsync"/>); every route answers 404 for it from now on.
+    /// </summary>
     public static async Task<IResult> DeleteMission(string id, HttpRequest request, CurrentUser user, MissionStore store, CancellationToken cancellationToken)
     {
         if (!ETagHeaders.TryGetIfMatch(request, out var ifMatch, out var problem))
@@ -230,6 +236,52 @@ public static partial class MissionEndpoints
         var (items, next) = await store.ListRunsAsync(user.Partition.Key, id, query.Limit, after, cancellationToken);
         return TypedResults.Ok(new ListPage<MissionRunView>(items.Select(MissionRunView.From).ToList(), cursors.Protect(user.UserId, scope, next)));
     }
+
+    /// <summary>
+    /// GET a run's stored response body: the captured bytes (at most <c>Missions:MaxResponseBodyBytes</c>), streamed as
+    /// stored, with the receiver's content type or <c>application/octet-stream</c>. 404 when the mission or run does not
+    /// exist for this user, or the run stored no body (it fit in the excerpt, or no response arrived).
+    /// </summary>
+    public static async Task<IResult> GetRunResponse(string id, string runId, HttpResponse response, CurrentUser user, MissionStore store, CancellationToken cancellationToken)
+    {
+        var userKey = user.Partition.Key;
+        // The mission is read too, as by the run list: runs of a deleted mission are not served.
+        if (!ValidId(id) || await store.GetAsync(userKey, id, cancellationToken) is null)
+        {
+            return Problems.NotFound("mission");
+        }
+
+        var run = await store.GetRunAsync(userKey, id, runId, cancellationToken);
+        if (run is null)
+        {
+            return Problems.NotFound("run");
+        }
+
+        if (run.ResponseBody is not { } body)
+        {
+            return Problems.Result(StatusCodes.Status404NotFound, ProblemCodes.NotFound, "Not found.",
+                "This run stored no response body: it fit in the run's responseExcerpt, or no response arrived.");
+        }
+
+        Stream content;
+        try
+        {
+            content = await store.OpenResponseAsync(body, cancellationToken);
+        }
+        catch (StorageException e) when (e.IsNotFound)
+        {
+            return Problems.Result(StatusCodes.Status404NotFound, ProblemCodes.NotFound, "Not found.", "This run's response body is no longer stored.");
+        }
+
+        response.ContentLength = body.RawBytes;
+        // The receiver chose the content type; never let a browser sniff or run it as our origin's content.
+        response.Headers.XContentTypeOptions = "nosniff";
+        response.Headers.ContentSecurityPolicy = "sandbox";
+        return TypedResults.Stream(content, ServedContentType(run.ResponseContentType));
+    }
+
+    private static string ServedContentType(string? stored) =>
+        stored is not null && MediaTypeHeaderValue.TryParse(stored, out _) ? stored : MissionStore.DefaultResponseContentType;
 
     private enum UpdateStatus
     {

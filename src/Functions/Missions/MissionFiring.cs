@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Serverless.Storage;
 using Serverless.Storage.Missions;
+using Serverless.Storage.Payloads;
 
 namespace Serverless.Functions.Missions;
 
@@ -148,12 +149,34 @@ public sealed partial class MissionFiring(
             result = new DeliveryResult(false, null, "The signing secret cannot be decrypted: " + e.Message, null, TimeSpan.Zero, Retryable: false);
         }
 
+        var response = result.Response;
+        var runId = MissionStore.NewRunId(started);
+        // The blob goes first, the row that references it second: a row never points at a missing blob.
+        var body = response is { Body.Length: > WebhookSender.ExcerptBytes } ? await SaveResponseAsync(userKey, mission.Id, runId, response) : null;
         var run = new MissionRunRecord(
-            mission.Id, Guid.NewGuid().ToString("N"), firing.FiringId, started, firing.ScheduledAt, firing.Attempt, (long)result.Duration.TotalMilliseconds,
-            result.Succeeded ? "succeeded" : "failed", result.HttpStatus, result.Error, result.ResponseExcerpt, firing.Manual);
+            mission.Id, runId, firing.FiringId, started, firing.ScheduledAt, firing.Attempt, (long)result.Duration.TotalMilliseconds,
+            result.Succeeded ? "succeeded" : "failed", result.HttpStatus, result.Error, response?.Excerpt, firing.Manual,
+            response?.Body.Length, response?.Truncated ?? false, response?.ContentType, body);
         await store.AddRunAsync(userKey, run, CancellationToken.None);
         var nextDue = await RecordAsync(userKey, claimed, firing, result, CancellationToken.None);
         return new FiringResult(FiringOutcome.Delivered, nextDue, run);
+    }
+
+    /// <summary>
+    /// Stores a response body longer than the excerpt; null when storage fails. The run is recorded either way (with its
+    /// excerpt): failing here would leave the firing claimed, and the receiver would get the webhook again.
+    /// </summary>
+    private async Task<PayloadReference?> SaveResponseAsync(string userKey, string missionId, string runId, CapturedResponse response)
+    {
+        try
+        {
+            return await store.SaveResponseAsync(userKey, missionId, response.Body, response.ContentType, CancellationToken.None);
+        }
+        catch (StorageException e)
+        {
+            LogResponseNotStored(logger, e, missionId, runId);
+            return null;
+        }
     }
 
     /// <summary>Applies an attempt's result to the mission row, re-reading on conflicts with user edits.</summary>
@@ -261,6 +284,9 @@ public sealed partial class MissionFiring(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Mission {MissionId}: could not record attempt {Attempt} after repeated conflicts; the lease will retry it.")]
     private static partial void LogRecordGaveUp(ILogger logger, string missionId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Mission {MissionId}: the response body of run {RunId} could not be stored; the run keeps its excerpt only.")]
+    private static partial void LogResponseNotStored(ILogger logger, Exception exception, string missionId, string runId);
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 }

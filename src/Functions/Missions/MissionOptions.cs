@@ -30,8 +30,22 @@ public sealed class MissionOptions
     /// <summary><c>host:port</c> targets allowed despite resolving to local addresses, and over plain http (development and tests only).</summary>
     public List<string> AllowedLocalTargets { get; set; } = [];
 
-    /// <summary>How long one delivery may take, headers and body excerpt included.</summary>
+    /// <summary>How long one delivery may take, reading the response body (up to <see cref="MaxResponseBodyBytes"/>) included.</summary>
     public TimeSpan DeliveryTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The default of <see cref="MaxResponseBodyBytes"/>: 64 KiB.</summary>
+    public const int DefaultMaxResponseBodyBytes = 64 * 1024;
+
+    /// <summary>The largest <see cref="MaxResponseBodyBytes"/> allowed: 1 MiB.</summary>
+    public const int MaxResponseBodyBytesLimit = 1024 * 1024;
+
+    /// <summary>
+    /// Most bytes of a receiver's response body a delivery reads (1 KiB to 1 MiB; default 64 KiB). The run row keeps the
+    /// first KiB as its excerpt; a longer body is stored, up to this cap, in a compressed blob. Never unbounded: a receiver
+    /// that streams an endless body costs at most this much memory per delivery in flight (see <see cref="TickParallelism"/>),
+    /// and the read stops at <see cref="DeliveryTimeout"/> like the rest of the delivery.
+    /// </summary>
+    public int MaxResponseBodyBytes { get; set; } = DefaultMaxResponseBodyBytes;
 
     /// <summary>Attempts per firing before it is given up.</summary>
     public int MaxAttempts { get; set; } = 5;

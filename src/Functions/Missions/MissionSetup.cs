@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Serverless.Functions.Storage;
 using Serverless.Functions.Timers;
 using Serverless.Storage.Missions;
+using Serverless.Storage.Payloads;
 
 namespace Serverless.Functions.Missions;
 
@@ -15,10 +16,11 @@ public static class MissionSetup
             .Bind(configuration.GetSection(MissionOptions.Section))
             .Validate(o => o.MaxMissionsPerUser >= 1 && o.MaxPayloadBytes is >= 2 and <= 16 * 1024, "Missions:MaxMissionsPerUser must be positive and Missions:MaxPayloadBytes 2 to 16384.")
             .Validate(o => o.DeliveryTimeout > TimeSpan.Zero && o.DeliveryTimeout <= TimeSpan.FromMinutes(2), "Missions:DeliveryTimeout must be over 0 and at most 2 minutes.")
+            .Validate(o => o.MaxResponseBodyBytes is >= WebhookSender.ExcerptBytes and <= MissionOptions.MaxResponseBodyBytesLimit, "Missions:MaxResponseBodyBytes must be 1024 to 1048576.")
             .Validate(o => o.MaxAttempts >= 1 && o.TickBatchSize is >= 1 and <= 1000 && o.MaxCatchUp >= 1, "Missions:MaxAttempts, MaxCatchUp must be positive and TickBatchSize 1 to 1000.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(provider => new MissionStore(provider.GetRequiredService<AppTables>().Users));
+        services.AddSingleton(provider => new MissionStore(provider.GetRequiredService<AppTables>().Users, provider.GetRequiredService<PayloadStore>()));
         services.AddSingleton(provider => new DueIndexStore(provider.GetRequiredService<AppTables>().Due));
         services.AddSingleton<MissionSecretProtector>();
         services.AddSingleton<WebhookSender>();

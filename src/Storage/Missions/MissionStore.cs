@@ -1,4 +1,5 @@
 using Azure;
+using Serverless.Storage.Payloads;
 using Serverless.Storage.Tables;
 using Serverless.Storage.Users;
 
@@ -6,10 +7,17 @@ namespace Serverless.Storage.Missions;
 
 /// <summary>
 /// Mission rows (<c>mission|{id}</c>) and run rows (<c>mrun|{id}|{invertedTicks}|{attemptId}</c>) in the
-/// user table. Maps records to columns and carries ETags through; callers decide what is valid.
+/// user table, and the run's stored response bodies in the payload container under
+/// <see cref="ResponseBlobPrefix"/>. Maps records to columns and carries ETags through; callers decide what is valid.
 /// </summary>
-public sealed class MissionStore(TableClient table)
+public sealed class MissionStore(TableClient table, PayloadStore payloads)
 {
+    /// <summary>The content type recorded for a stored body whose receiver named none.</summary>
+    public const string DefaultResponseContentType = "application/octet-stream";
+
+    /// <summary>The column prefix of a run's response (<c>ResponseBlob</c>, <c>ResponseCodec</c>, ...), as messages store their blobs.</summary>
+    private const string Response = "Response";
+
     private static readonly string[] KeyOnly = ["RowKey"];
 
     /// <summary>Reads one mission, or null.</summary>
@@ -43,7 +51,11 @@ public sealed class MissionStore(TableClient table)
         return new MissionRecord(missionId, definitionJson, state, etag);
     }
 
-    /// <summary>Deletes a mission; false when it did not exist. Its run rows stay until an erasure sweep.</summary>
+    /// <summary>
+    /// Deletes a mission; false when it did not exist. Its run rows, and the response blobs they reference (under
+    /// <see cref="ResponseBlobPrefix"/>), stay for retention or an erasure sweep: a run log can hold any number of rows,
+    /// more than one request should delete. Mission ids are never reused, so a new mission never shows them.
+    /// </summary>
     /// <exception cref="StorageException">412 when <paramref name="ifMatch"/> is stale.</exception>
     public Task<bool> DeleteAsync(string userKey, string missionId, ETag ifMatch, CancellationToken cancellationToken) =>
         table.DeleteAsync(userKey, UserRowKeys.ForMission(missionId), ifMatch, cancellationToken);
@@ -71,10 +83,42 @@ public sealed class MissionStore(TableClient table)
         return count;
     }
 
+    /// <summary>A fresh run id for an attempt started at <paramref name="startedAt"/> (newer ids sort first in the run log).</summary>
+    public static string NewRunId(DateTimeOffset startedAt) => UserRowKeys.MissionRunId(startedAt, Guid.NewGuid().ToString("N"));
+
+    /// <summary>
+    /// The blob name prefix of a mission's stored response bodies: under the user's prefix, so retention and erasure
+    /// find a user's blobs (including orphans of a run row that was never written) by listing it.
+    /// </summary>
+    public static string ResponseBlobPrefix(string userKey, string missionId) => $"{userKey}/mrun/{missionId}";
+
+    /// <summary>
+    /// Stores a captured response body as a compressed blob under <see cref="ResponseBlobPrefix"/>. Call it before
+    /// <see cref="AddRunAsync"/> writes the row that references it, so no row ever points at a missing blob; a blob
+    /// whose row is then never written is an orphan for retention, never a corruption.
+    /// </summary>
+    /// <param name="userKey">The user's partition key.</param>
+    /// <param name="missionId">The mission.</param>
+    /// <param name="body">The captured bytes.</param>
+    /// <param name="contentType">The receiver's content type, or null for <see cref="DefaultResponseContentType"/>.</param>
+    /// <param name="cancellationToken">Cancels the upload.</param>
+    /// <exception cref="StorageException">The upload failed.</exception>
+    public async Task<PayloadReference> SaveResponseAsync(string userKey, string missionId, byte[] body, string? contentType, CancellationToken cancellationToken)
+    {
+        using var content = new MemoryStream(body, writable: false);
+        return await payloads.WriteAsync(ResponseBlobPrefix(userKey, missionId), content, contentType ?? DefaultResponseContentType, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Opens a run's stored response body, inflated and checked against its recorded length and hash.</summary>
+    /// <exception cref="StorageException">404 when the blob is gone.</exception>
+    public Task<Stream> OpenResponseAsync(PayloadReference body, CancellationToken cancellationToken) => payloads.OpenReadAsync(body, cancellationToken);
+
     /// <summary>Writes one run-log row (insert-or-replace, so a retried write after a lost response is harmless).</summary>
+    /// <exception cref="ArgumentException"><see cref="MissionRunRecord.RunId"/> is not a run id (<see cref="NewRunId"/>).</exception>
     public async Task AddRunAsync(string userKey, MissionRunRecord run, CancellationToken cancellationToken)
     {
-        var entity = new TableEntity(userKey, UserRowKeys.ForMissionRun(run.MissionId, run.StartedAt, run.AttemptId))
+        var rowKey = UserRowKeys.ForMissionRun(run.MissionId, run.RunId) ?? throw new ArgumentException($"'{run.RunId}' is not a run id.", nameof(run));
+        var entity = new TableEntity(userKey, rowKey)
         {
             ["FiringId"] = run.FiringId,
             ["StartedAt"] = run.StartedAt,
@@ -86,8 +130,32 @@ public sealed class MissionStore(TableClient table)
             ["Error"] = run.Error,
             ["ResponseExcerpt"] = run.ResponseExcerpt,
             ["Manual"] = run.Manual,
+            [Response + "Bytes"] = run.ResponseBytes,
+            [Response + "Truncated"] = run.ResponseTruncated,
+            [Response + "Type"] = run.ResponseContentType,
         };
+        if (run.ResponseBody is { } body)
+        {
+            // The same columns as a message's offloaded text (Blob/Codec/Type/Bytes/StoredBytes/Sha256); Bytes is the captured length either way.
+            entity[Response + "Blob"] = body.BlobName;
+            entity[Response + "Codec"] = body.Codec;
+            entity[Response + "StoredBytes"] = body.StoredBytes;
+            entity[Response + "Sha256"] = body.Sha256;
+        }
+
         await table.UpsertAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads one run of a mission by its id, or null (also for a malformed id).</summary>
+    public async Task<MissionRunRecord?> GetRunAsync(string userKey, string missionId, string runId, CancellationToken cancellationToken)
+    {
+        if (UserRowKeys.ForMissionRun(missionId, runId) is not { } rowKey)
+        {
+            return null;
+        }
+
+        var entity = await table.GetAsync(userKey, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return entity is null ? null : ToRun(missionId, entity);
     }
 
     /// <summary>One page of a mission's run log, newest first.</summary>
@@ -99,7 +167,7 @@ public sealed class MissionStore(TableClient table)
 
     private static MissionRunRecord ToRun(string missionId, TableEntity e) => new(
         missionId,
-        KeyEncoding.Split(e.RowKey)[3],
+        UserRowKeys.MissionRunIdOf(e.RowKey),
         e.GetString("FiringId") ?? string.Empty,
         e.GetDateTimeOffset("StartedAt") ?? DateTimeOffset.MinValue,
         e.GetDateTimeOffset("ScheduledAt") ?? DateTimeOffset.MinValue,
@@ -109,7 +177,14 @@ public sealed class MissionStore(TableClient table)
         e.GetInt32("HttpStatus"),
         e.GetString("Error"),
         e.GetString("ResponseExcerpt"),
-        e.GetBoolean("Manual") ?? false);
+        e.GetBoolean("Manual") ?? false,
+        e.GetInt64(Response + "Bytes"),
+        e.GetBoolean(Response + "Truncated") ?? false,
+        e.GetString(Response + "Type"),
+        e.GetString(Response + "Blob") is { } blob
+            ? new PayloadReference(blob, e.GetString(Response + "Codec") ?? string.Empty, e.GetString(Response + "Type") ?? DefaultResponseContentType,
+                e.GetInt64(Response + "Bytes") ?? 0, e.GetInt64(Response + "StoredBytes") ?? 0, e.GetString(Response + "Sha256") ?? string.Empty)
+            : null);
 
     private static TableEntity ToEntity(string userKey, string missionId, string definitionJson, MissionState s) =>
         new(userKey, UserRowKeys.ForMission(missionId))

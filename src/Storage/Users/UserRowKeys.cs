@@ -108,9 +108,31 @@ public static class UserRowKeys
     /// <summary>The prefix of every mission row.</summary>
     public static string Missions => Mission + KeyEncoding.Separator;
 
-    /// <summary>The row of one run (attempt) of a mission; newer runs sort first.</summary>
-    public static string ForMissionRun(string missionId, DateTimeOffset at, string attemptId) =>
-        KeyEncoding.Compose(MissionRun, missionId, InvertedTicks(at), attemptId);
+    /// <summary>
+    /// The id of a run (attempt) started at <paramref name="at"/>: <c>{invertedTicks}-{attemptId}</c>, the tail of its row key
+    /// after the mission id. The API hands it out, so a run is found again with one point read, not a scan of the run log.
+    /// </summary>
+    public static string MissionRunId(DateTimeOffset at, string attemptId) => InvertedTicks(at) + "-" + attemptId;
+
+    /// <summary>The row of run <paramref name="runId"/> of a mission; newer runs sort first. Null when <paramref name="runId"/> is not a run id.</summary>
+    public static string? ForMissionRun(string missionId, string runId)
+    {
+        // 19 digits (InvertedTicks), '-', then an attempt id of 1 to 64 characters. Segments are encoded, so no input can reach another row kind.
+        const int ticks = 19;
+        if (runId.Length is < ticks + 2 or > ticks + 1 + 64 || runId[ticks] != '-' || runId.AsSpan(0, ticks).ContainsAnyExceptInRange('0', '9'))
+        {
+            return null;
+        }
+
+        return KeyEncoding.Compose(MissionRun, missionId, runId[..ticks], runId[(ticks + 1)..]);
+    }
+
+    /// <summary>The run id (<see cref="MissionRunId"/>) of a run row.</summary>
+    public static string MissionRunIdOf(string runRowKey)
+    {
+        var segments = KeyEncoding.Split(runRowKey);
+        return segments[2] + "-" + segments[3];
+    }
 
     /// <summary>The prefix of every run row of a mission.</summary>
     public static string MissionRunsOf(string missionId) => KeyEncoding.Compose(MissionRun, missionId, string.Empty);

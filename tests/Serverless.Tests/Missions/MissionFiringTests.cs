@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Functions.Missions;
+using Serverless.Functions.Storage;
 using Serverless.Storage.Missions;
 using Serverless.Tests.Testing;
 
@@ -158,13 +159,95 @@ public sealed class MissionFiringTests : IAsyncLifetime
         Assert.True(run.GetProperty("durationMs").GetInt64() >= 1900);
     }
 
+    private async Task<JsonElement> RunNowAsync(string id)
+    {
+        var response = await alice.PostAsync($"/api/v1/missions/{id}/run", null);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        return JsonDocument.Parse(text).RootElement;
+    }
+
+    private static string ResponseRoute(string missionId, JsonElement run) => $"/api/v1/missions/{missionId}/runs/{run.GetProperty("id").GetString()}/response";
+
     [Fact]
-    public async Task LargeResponse_OnlyTheFirstKiBIsStored()
+    public async Task LargeResponse_RunKeepsTheFirstKiB_AndTheResponseRouteServesTheFirstCapBytes()
     {
         var (id, _) = await MissionTestApp.CreateAsync(alice, Every("/big"));
-        var run = JsonDocument.Parse(await (await alice.PostAsync($"/api/v1/missions/{id}/run", null)).Content.ReadAsStringAsync()).RootElement;
+        var ran = await RunNowAsync(id);
 
-        Assert.Equal(1024, run.GetProperty("responseExcerpt").GetString()!.Length);
+        var run = Assert.Single(await RunsAsync(id));
+        Assert.Equal(ran.GetProperty("id").GetString(), run.GetProperty("id").GetString());
+        // The excerpt stops before the € that straddles the 1 KiB mark.
+        Assert.Equal(new string('a', 1022), run.GetProperty("responseExcerpt").GetString());
+        Assert.Equal(MissionOptions.DefaultMaxResponseBodyBytes, run.GetProperty("responseBytes").GetInt64());
+        Assert.True(run.GetProperty("responseTruncated").GetBoolean());
+        Assert.True(run.GetProperty("hasResponseBody").GetBoolean());
+        Assert.Equal(WebhookReceiver.BigContentType, run.GetProperty("responseContentType").GetString());
+
+        var body = await alice.GetAsync(ResponseRoute(id, run));
+        Assert.Equal(HttpStatusCode.OK, body.StatusCode);
+        Assert.Equal(WebhookReceiver.BigContentType, body.Content.Headers.ContentType!.ToString());
+        Assert.Equal(MissionOptions.DefaultMaxResponseBodyBytes, body.Content.Headers.ContentLength);
+        Assert.Equal(WebhookReceiver.BigBody[..MissionOptions.DefaultMaxResponseBodyBytes], await body.Content.ReadAsByteArrayAsync());
+
+        // Another user: 404, like every other route of alice's mission.
+        var bob = app.ClientFor("bob");
+        await ProblemAssert.IsProblemAsync(await bob.GetAsync(ResponseRoute(id, run)), HttpStatusCode.NotFound, "not_found");
+
+        // Once the mission is deleted its runs are not served.
+        Assert.Equal(HttpStatusCode.NoContent, (await alice.DeleteAsync($"/api/v1/missions/{id}")).StatusCode);
+        await ProblemAssert.IsProblemAsync(await alice.GetAsync(ResponseRoute(id, run)), HttpStatusCode.NotFound, "not_found");
+    }
+
+    [Fact]
+    public async Task SmallResponse_StaysInTheExcerpt_StoresNoBlob_AndTheResponseRouteIs404()
+    {
+        var (id, _) = await MissionTestApp.CreateAsync(alice, Every("/ok"));
+        await RunNowAsync(id);
+
+        var run = Assert.Single(await RunsAsync(id));
+        Assert.Equal("{\"ok\":true}", run.GetProperty("responseExcerpt").GetString());
+        Assert.Equal(11, run.GetProperty("responseBytes").GetInt64());
+        Assert.False(run.GetProperty("responseTruncated").GetBoolean());
+        Assert.False(run.GetProperty("hasResponseBody").GetBoolean());
+        Assert.Equal("application/json", run.GetProperty("responseContentType").GetString());
+        await ProblemAssert.IsProblemAsync(await alice.GetAsync(ResponseRoute(id, run)), HttpStatusCode.NotFound, "not_found");
+
+        var payloads = app.Services.GetRequiredService<AppContainers>().Payloads;
+        var userKey = Serverless.Storage.Users.UserPartition.For("alice").Key;
+        Assert.Empty(await payloads.ListAllAsync(MissionStore.ResponseBlobPrefix(userKey, id) + "/"));
+    }
+
+    [Fact]
+    public async Task BodyStallingAfter200_Succeeds_KeepingWhatArrived()
+    {
+        var (id, _) = await MissionTestApp.CreateAsync(alice, Every("/stall"));
+        await RunNowAsync(id);
+
+        var run = Assert.Single(await RunsAsync(id));
+        Assert.Equal("succeeded", run.GetProperty("status").GetString());
+        Assert.Equal(200, run.GetProperty("httpStatus").GetInt32());
+        Assert.Equal(WebhookReceiver.StallBytes, run.GetProperty("responseBytes").GetInt64());
+        Assert.True(run.GetProperty("responseTruncated").GetBoolean());
+        Assert.Equal(new string('y', 1024), run.GetProperty("responseExcerpt").GetString());
+        var body = await alice.GetByteArrayAsync(ResponseRoute(id, run));
+        Assert.Equal(WebhookReceiver.StallBytes, body.Length);
+        Assert.Equal(1, (await MissionAsync(id)).GetProperty("successCount").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("nonsense")]
+    [InlineData("2518448339779199999-0123456789abcdef0123456789abcdef")]
+    [InlineData("251844833977919999x-0123456789abcdef0123456789abcdef")]
+    [InlineData("2518448339779199999-a|b")]
+    public async Task UnknownOrMalformedRunIds_Are404(string runId)
+    {
+        var (id, _) = await MissionTestApp.CreateAsync(alice, Every("/big"));
+        await RunNowAsync(id);
+
+        var response = await alice.GetAsync($"/api/v1/missions/{id}/runs/{Uri.EscapeDataString(runId)}/response");
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.NotFound, "not_found");
     }
 
     [Fact]

@@ -187,6 +187,7 @@ public sealed class MissionsApiTests : IAsyncLifetime
         await ProblemAssert.IsProblemAsync(await bob.PostAsync($"/api/v1/missions/{id}/rotate-secret", null), HttpStatusCode.NotFound, "not_found");
         await ProblemAssert.IsProblemAsync(await bob.PostAsync($"/api/v1/missions/{id}/run", null), HttpStatusCode.NotFound, "not_found");
         await ProblemAssert.IsProblemAsync(await bob.GetAsync($"/api/v1/missions/{id}/runs"), HttpStatusCode.NotFound, "not_found");
+        await ProblemAssert.IsProblemAsync(await bob.GetAsync($"/api/v1/missions/{id}/runs/2518448339779199999-0123456789abcdef0123456789abcdef/response"), HttpStatusCode.NotFound, "not_found");
         var bobs = JsonDocument.Parse(await bob.GetStringAsync("/api/v1/missions")).RootElement;
         Assert.Equal(0, bobs.GetProperty("data").GetArrayLength());
 
@@ -199,6 +200,7 @@ public sealed class MissionsApiTests : IAsyncLifetime
     [InlineData("GET", "/api/v1/missions/0123456789abcdef0123456789abcdef")]
     [InlineData("DELETE", "/api/v1/missions/0123456789abcdef0123456789abcdef")]
     [InlineData("POST", "/api/v1/missions/0123456789abcdef0123456789abcdef/run")]
+    [InlineData("GET", "/api/v1/missions/0123456789abcdef0123456789abcdef/runs/2518448339779199999-0123456789abcdef0123456789abcdef/response")]
     public async Task UnknownIds_Are404(string method, string path)
     {
         var response = await alice.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -11,12 +12,27 @@ namespace Serverless.Tests.Missions;
 public sealed record ReceivedWebhook(string Path, string Id, string Timestamp, string Signature, string Body, IReadOnlyDictionary<string, string> Headers);
 
 /// <summary>
-/// A local Kestrel webhook receiver on 127.0.0.1: <c>/ok</c> answers 200, <c>/fail</c> 500, <c>/gone</c> 410,
-/// <c>/redirect</c> 302 to <c>/ok</c>, <c>/hang</c> never answers. Records every request.
+/// A local Kestrel webhook receiver on 127.0.0.1: <c>/ok</c> answers 200 with a small JSON body, <c>/fail</c> 500,
+/// <c>/gone</c> 410, <c>/redirect</c> 302 to <c>/ok</c>, <c>/hang</c> never answers, <c>/big</c> answers 200 with
+/// <see cref="BigBody"/>, <c>/stall</c> answers 200 with <see cref="StallBytes"/> bytes and then never finishes the body.
+/// Records every request.
 /// </summary>
 public sealed class WebhookReceiver : IAsyncDisposable
 {
+    /// <summary>How many bytes <c>/stall</c> sends before it stalls.</summary>
+    public const int StallBytes = 2000;
+
+    /// <summary>The Content-Type of <c>/big</c>.</summary>
+    public const string BigContentType = "text/plain; charset=utf-8";
+
     private readonly WebApplication app;
+
+    /// <summary>
+    /// <c>/big</c>'s body: 200 KiB of UTF-8 text whose 1,023rd to 1,025th bytes are one character (€), so a 1 KiB cut
+    /// splits it, followed by numbered lines, so any prefix of it is distinguishable from any other.
+    /// </summary>
+    public static byte[] BigBody { get; } = Encoding.UTF8.GetBytes(
+        new string('a', 1022) + "€" + string.Concat(Enumerable.Range(0, 20_000).Select(i => $"line {i:D6}\n")))[..(200 * 1024)];
 
     private WebhookReceiver(WebApplication app, int port)
     {
@@ -65,9 +81,17 @@ public sealed class WebhookReceiver : IAsyncDisposable
                     await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { });
                     break;
                 case "/big":
-                    await context.Response.WriteAsync(new string('x', 100_000));
+                    context.Response.ContentType = BigContentType;
+                    await context.Response.Body.WriteAsync(BigBody);
+                    break;
+                case "/stall":
+                    context.Response.ContentType = "text/plain";
+                    await context.Response.Body.WriteAsync(Encoding.ASCII.GetBytes(new string('y', StallBytes)));
+                    await context.Response.Body.FlushAsync();
+                    await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { });
                     break;
                 default:
+                    context.Response.ContentType = "application/json";
                     await context.Response.WriteAsync("{\"ok\":true}");
                     break;
             }
