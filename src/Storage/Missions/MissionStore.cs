@@ -136,11 +136,8 @@ public sealed class MissionStore(TableClient table, PayloadStore payloads)
         };
         if (run.ResponseBody is { } body)
         {
-            // The same columns as a message's offloaded text (Blob/Codec/Type/Bytes/StoredBytes/Sha256); Bytes is the captured length either way.
-            entity[Response + "Blob"] = body.BlobName;
-            entity[Response + "Codec"] = body.Codec;
-            entity[Response + "StoredBytes"] = body.StoredBytes;
-            entity[Response + "Sha256"] = body.Sha256;
+            // Its Bytes and Type columns are the captured length and content type, which the row keeps even without a blob.
+            PayloadColumns.Write(entity, Response, body);
         }
 
         await table.UpsertAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
@@ -181,10 +178,7 @@ public sealed class MissionStore(TableClient table, PayloadStore payloads)
         e.GetInt64(Response + "Bytes"),
         e.GetBoolean(Response + "Truncated") ?? false,
         e.GetString(Response + "Type"),
-        e.GetString(Response + "Blob") is { } blob
-            ? new PayloadReference(blob, e.GetString(Response + "Codec") ?? string.Empty, e.GetString(Response + "Type") ?? DefaultResponseContentType,
-                e.GetInt64(Response + "Bytes") ?? 0, e.GetInt64(Response + "StoredBytes") ?? 0, e.GetString(Response + "Sha256") ?? string.Empty)
-            : null);
+        PayloadColumns.Read(e, Response));
 
     private static TableEntity ToEntity(string userKey, string missionId, string definitionJson, MissionState s) =>
         new(userKey, UserRowKeys.ForMission(missionId))
