@@ -11,8 +11,8 @@ namespace Serverless.Functions.Conversations;
 /// <summary>
 /// <c>GET /api/v1/threads/{threadId}/transcript</c>: the whole thread, fork ancestry included, as
 /// NDJSON (one message per line, in sequence order). Memory stays bounded whatever the length:
-/// it pages through storage 100 messages at a time and writes and flushes each page; it compresses
-/// with br or gzip when Accept-Encoding allows.
+/// it reads rows 100 at a time, inflates offloaded texts one message at a time as it writes them,
+/// and flushes each page; it compresses with br or gzip when Accept-Encoding allows.
 /// </summary>
 public static class TranscriptEndpoint
 {
@@ -58,20 +58,20 @@ public static class TranscriptEndpoint
                 };
                 try
                 {
-                    long? cursor = null;
-                    do
+                    var written = 0;
+                    await foreach (var item in store.StreamAsync(partition, thread, PageSize, cancellationToken))
                     {
-                        var (items, next) = await store.ListAsync(partition, thread, descending: false, PageSize, cursor, cancellationToken);
-                        foreach (var item in items)
-                        {
-                            await JsonSerializer.SerializeAsync(output, MessageView.From(item), json.Value.SerializerOptions, cancellationToken);
-                            await output.WriteAsync(NewLine, cancellationToken);
-                        }
+                        await JsonSerializer.SerializeAsync(output, MessageView.From(item), json.Value.SerializerOptions, cancellationToken);
+                        await output.WriteAsync(NewLine, cancellationToken);
 
-                        await output.FlushAsync(cancellationToken);
-                        cursor = next;
+                        // Flush per page, and after every offloaded text, so a large message never waits in the buffer.
+                        if (++written % PageSize == 0 || item.ContentOffloaded || item.ToolCallsOffloaded)
+                        {
+                            await output.FlushAsync(cancellationToken);
+                        }
                     }
-                    while (cursor is not null);
+
+                    await output.FlushAsync(cancellationToken);
                 }
                 finally
                 {

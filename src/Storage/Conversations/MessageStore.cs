@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Azure;
 using Serverless.Storage.Payloads;
@@ -131,6 +132,36 @@ public sealed class MessageStore(TableClient table, ThreadStore threads, Payload
         }).ConfigureAwait(false);
         var items = await Task.WhenAll(rows.Select(r => ReadAsync(r, cancellationToken))).ConfigureAwait(false);
         return (items, next);
+    }
+
+    /// <summary>
+    /// Every message of the thread (fork ancestry and archive segments included) in sequence order,
+    /// for streaming a transcript: rows are read a page of <paramref name="pageSize"/> at a time and
+    /// offloaded texts are inflated one message at a time as the caller consumes them, so memory holds
+    /// one page of rows and one message, whatever the thread's length.
+    /// </summary>
+    public async IAsyncEnumerable<MessageRecord> StreamAsync(
+        UserPartition user, ThreadRecord thread, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        long? cursor = null;
+        do
+        {
+            long? next = null;
+            var after = cursor;
+            var rows = await ReadPageAsync(user, thread, async reader =>
+            {
+                var (page, following) = await ListRowsAsync(reader, thread, descending: false, pageSize, after, cancellationToken).ConfigureAwait(false);
+                next = following;
+                return page;
+            }).ConfigureAwait(false);
+            foreach (var row in rows)
+            {
+                yield return await ReadAsync(row, cancellationToken).ConfigureAwait(false);
+            }
+
+            cursor = next;
+        }
+        while (cursor is not null);
     }
 
     private static async Task<(List<TableEntity> Rows, long? Next)> ListRowsAsync(
