@@ -93,9 +93,10 @@ internal sealed class ConversationsDeployment
     }
 
     /// <summary>Starts the published server on this deployment's storage and waits for its health check.</summary>
-    public async Task<RunningApp> StartAppAsync()
+    /// <param name="extraEnvironment">Variables added for this start only (e.g. a GC setting).</param>
+    public async Task<RunningApp> StartAppAsync(IReadOnlyDictionary<string, string>? extraEnvironment = null)
     {
-        var process = AppProcess.Start(server, environment);
+        var process = AppProcess.Start(server, extraEnvironment is null ? environment : new Dictionary<string, string>(environment.Concat(extraEnvironment)));
         try
         {
             var client = await AppSuite.ReadyClientAsync(process, Token);

@@ -36,6 +36,8 @@ internal static class TranscriptPart
 
     private const int OffloadedPerAppend = 8;
 
+    private static readonly Dictionary<string, string> WorkstationGc = new() { ["DOTNET_gcServer"] = "0" };
+
     public static async Task<int> RunAsync(ConversationsContext context, BenchOptions options)
     {
         var settings = Settings.From(options);
@@ -77,27 +79,43 @@ internal static class TranscriptPart
             Figures.Write($"transcript {spec.Id}: blobs written by the fill", blobs);
             Figures.Write($"transcript {spec.Id}: fill seconds", fill.TotalSeconds, "0.0");
 
-            // The warm-up thread: a fork sharing the first messages, so it reads the same rows and blobs.
-            var warm = thread.Lineage.ForkAt(thread.Id, spec.WarmupMessages);
-            await deployment.Threads.CreateAsync(deployment.User, ThreadRecord.New(spec.WarmupId, null, null, false, false, DateTimeOffset.UtcNow, warm), null, default);
+            // Forks copy nothing, so these read the thread's own rows and blobs: the warm-up thread (its
+            // first messages) and the first half.
+            foreach (var (forkId, at) in new[] { (spec.WarmupId, spec.WarmupMessages), (spec.HalfId, spec.Messages / 2) })
+            {
+                var lineage = thread.Lineage.ForkAt(thread.Id, at);
+                await deployment.Threads.CreateAsync(deployment.User, ThreadRecord.New(forkId, null, null, false, false, DateTimeOffset.UtcNow, lineage), null, default);
+            }
         }
 
         Figures.Comment(string.Create(CultureInfo.InvariantCulture,
-            $"each stream: fresh server process (Production, {GcMode(context.PublishedServer)}); warm-up = the transcript of a fork of the first 5 messages of the same thread, same encoding, read to the end; "
+            $"each stream: fresh server process (Production, {GcMode(context.PublishedServer)} unless the label says workstation GC = DOTNET_gcServer=0); warm-up = the transcript of a fork of the first 5 messages of the same thread, same encoding, read to the end; "
             + $"then after 0.5 s baseline = VmRSS, VmHWM reset (clear_refs 5), the transcript read to the end by the bench while VmRSS is read every {settings.SampleMilliseconds} ms; "
             + $"peak = max(VmHWM, largest VmRSS read); growth = peak - baseline. MB = 10^6 bytes. ndjson bytes = the transcript as the client sees it after decompression; "
-            + $"wire bytes = as sent. br = Accept-Encoding: br (the server compresses with BrotliStream at CompressionLevel.Fastest). The server lists 100 messages per storage page."));
+            + $"wire bytes = as sent. br = Accept-Encoding: br (the server compresses with BrotliStream at CompressionLevel.Fastest). The server lists 100 messages per storage page.\n"
+            + $"first half (fork) = the transcript of a fork at the midpoint, which reads the first half of the same rows: does growth follow the transcript's length? "
+            + $"workstation GC = the same full stream with DOTNET_gcServer=0: how much of the growth is memory Server GC chooses to keep rather than memory the server holds."));
 
         foreach (var spec in specs)
         {
-            foreach (var brotli in new[] { false, true })
+            // The same rows read four ways: the transcript identity and br; its first half (a fork at the
+            // midpoint, read through the same rows), to see whether growth follows the transcript's length;
+            // and identity with workstation GC, to tell memory the server holds from memory Server GC keeps.
+            Variant[] variants =
+            [
+                new($"transcript {spec.Id} identity", spec.Id, spec.Messages, false, null),
+                new($"transcript {spec.Id} br", spec.Id, spec.Messages, true, null),
+                new($"transcript {spec.Id} identity, first half (fork)", spec.HalfId, spec.Messages / 2, false, null),
+                new($"transcript {spec.Id} identity, workstation GC", spec.Id, spec.Messages, false, WorkstationGc),
+            ];
+            foreach (var variant in variants)
             {
-                var label = $"transcript {spec.Id} {(brotli ? "br" : "identity")}";
+                var label = variant.Label;
                 Figures.Progress($"{label}: streaming");
-                var result = await StreamOnceAsync(deployment, spec, brotli, settings);
-                if (result.Lines != spec.Messages)
+                var result = await StreamOnceAsync(deployment, spec, variant, settings);
+                if (result.Lines != variant.Lines)
                 {
-                    throw new InvalidOperationException($"{label}: read {result.Lines} lines, expected {spec.Messages}");
+                    throw new InvalidOperationException($"{label}: read {result.Lines} lines, expected {variant.Lines}");
                 }
 
                 var growth = result.Peak - result.Baseline;
@@ -117,12 +135,12 @@ internal static class TranscriptPart
         }
     }
 
-    private static async Task<StreamResult> StreamOnceAsync(ConversationsDeployment deployment, ThreadSpec spec, bool brotli, Settings settings)
+    private static async Task<StreamResult> StreamOnceAsync(ConversationsDeployment deployment, ThreadSpec spec, Variant variant, Settings settings)
     {
-        await using var app = await deployment.StartAppAsync();
+        await using var app = await deployment.StartAppAsync(variant.Environment);
         using var client = app.StreamingClient();
         var pid = app.Process.ProcessId;
-        var warm = await ReadTranscriptAsync(client, spec.WarmupId, brotli);
+        var warm = await ReadTranscriptAsync(client, spec.WarmupId, variant.Brotli);
         if (warm.Lines != spec.WarmupMessages)
         {
             throw new InvalidOperationException($"the warm-up transcript held {warm.Lines} lines, expected {spec.WarmupMessages}");
@@ -135,7 +153,7 @@ internal static class TranscriptPart
         RssSampler sampler;
         await using (sampler = new RssSampler(pid, TimeSpan.FromMilliseconds(settings.SampleMilliseconds)))
         {
-            result = await ReadTranscriptAsync(client, spec.Id, brotli);
+            result = await ReadTranscriptAsync(client, variant.ThreadId, variant.Brotli);
         }
 
         var hwm = reset ? ProcessMemory.Read(pid, "VmHWM") ?? 0 : 0;
@@ -198,9 +216,14 @@ internal static class TranscriptPart
     {
         public string WarmupId => Id + "-warm";
 
+        public string HalfId => Id + "-half";
+
         /// <summary>Fewer than one storage page (100): enough to run every code path, not enough to pre-grow the heap by a page.</summary>
         public int WarmupMessages => Math.Min(Messages, 5);
     }
+
+    /// <summary>One stream: what to read, how, and any environment the server gets for it.</summary>
+    private sealed record Variant(string Label, string ThreadId, long Lines, bool Brotli, IReadOnlyDictionary<string, string>? Environment);
 
     private sealed record StreamResult(long NdjsonBytes, long WireBytes, long Lines, TimeSpan Elapsed, long Baseline, long Peak, bool PeakReset, int Samples);
 
