@@ -33,6 +33,9 @@ internal sealed class AppProcess : IAsyncDisposable
 
     public bool HasExited => process.HasExited;
 
+    /// <summary>The operating system's id of the app process (for /proc/&lt;pid&gt;/status).</summary>
+    public int ProcessId => process.Id;
+
     /// <summary>Starts <paramref name="app"/>; the caller times from just before this call.</summary>
     public static AppProcess Start(PublishedApp app, IReadOnlyDictionary<string, string> environment)
     {

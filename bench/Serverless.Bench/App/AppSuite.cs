@@ -83,7 +83,7 @@ internal static class AppSuite
     }
 
     /// <summary>Production, as deployed: HMAC tokens (development tokens are refused there), rate limits out of the way.</summary>
-    private static Dictionary<string, string> ServerEnvironment(string connectionString, string secret) => new()
+    internal static Dictionary<string, string> ServerEnvironment(string connectionString, string secret) => new()
     {
         ["ASPNETCORE_ENVIRONMENT"] = "Production",
         ["Storage__ConnectionString"] = connectionString,
@@ -175,7 +175,7 @@ internal static class AppSuite
         Figures.Write("app.settings_get.ratio_api_over_table_p95", api.Percentile(0.95) / raw.Percentile(0.95));
     }
 
-    private static async Task<HttpClient> ReadyClientAsync(AppProcess process, string token)
+    internal static async Task<HttpClient> ReadyClientAsync(AppProcess process, string token)
     {
         var client = new HttpClient { BaseAddress = process.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);

@@ -1,0 +1,78 @@
+using Serverless.Storage.Blobs;
+using Serverless.Storage.Conversations;
+using Serverless.Storage.Http;
+using Serverless.Storage.Payloads;
+using Serverless.Storage.Tables;
+using Serverless.Storage.Users;
+using Serverless.Testing;
+
+namespace Serverless.Bench.Conversations;
+
+/// <summary>
+/// <c>bench/run conversations --only roundtrips</c>: storage round trips per conversation operation,
+/// counted on the pipeline (<see cref="RoundTripCounter"/>), against the suite's Azurite. Round trips,
+/// not time, are what a serverless bill and tail latency follow; they do not depend on the machine.
+/// </summary>
+internal static class RoundTripsPart
+{
+    public static async Task<int> RunAsync(Azurite azurite)
+    {
+        Figures.Progress("roundtrips: counting storage requests per operation");
+        var counter = new RoundTripCounter();
+        var options = new StorageClientOptions { RoundTrips = counter };
+        var table = new TableClient(azurite.Connection, Azurite.UniqueName("conv"), options);
+        await table.CreateIfNotExistsAsync();
+        var container = new BlobContainerClient(azurite.Connection, Azurite.UniqueName("conv"), options);
+        await container.CreateIfNotExistsAsync();
+        var threads = new ThreadStore(table, TimeProvider.System);
+        var messages = new MessageStore(table, threads, new PayloadStore(container), TimeProvider.System);
+        var user = UserPartition.For("bench");
+
+        async Task<long> Count(Func<Task> operation)
+        {
+            counter.Reset();
+            await operation();
+            return counter.Count;
+        }
+
+        static NewMessage Message(int i) => new(null, "user", $"message {i}", null, null, 10, 20, 0.001, null);
+
+        var thread = ThreadRecord.New("bench", "bench", null, false, false, DateTimeOffset.UtcNow, ThreadLineage.None);
+        Figures.Write("create thread: round trips", await Count(() => threads.CreateAsync(user, thread, null, default)));
+        Figures.Write("append 1 message: round trips", await Count(() => messages.AppendAsync(user, "bench", [Message(0)], default)));
+        Figures.Write($"append {ConversationLimits.MaxAppendRows} messages (the atomic maximum; 100 do not fit one transaction): round trips",
+            await Count(() => messages.AppendAsync(user, "bench", Enumerable.Range(1, ConversationLimits.MaxAppendRows).Select(Message).ToList(), default)));
+        Figures.Write("append 1 message with 40,000-char content (blob first): round trips",
+            await Count(() => messages.AppendAsync(user, "bench", [Message(0) with { Content = new string('x', 40_000) }], default)));
+
+        // Fill to 1,000 messages for the list, fork and transcript figures.
+        var current = (await threads.GetAsync(user, "bench", default))!;
+        while (current.NextSequence <= 1000)
+        {
+            var n = (int)Math.Min(ConversationLimits.MaxAppendRows, 1001 - current.NextSequence);
+            current = (await messages.AppendAsync(user, "bench", Enumerable.Range(0, n).Select(Message).ToList(), default))!.Thread;
+        }
+
+        Figures.Write("get thread: round trips", await Count(() => threads.GetAsync(user, "bench", default)));
+        Figures.Write("list threads page (20): round trips", await Count(() => threads.ListAsync(user, ThreadOrder.Recent, new ThreadFilter(false, null, false), 20, null, default)));
+        Figures.Write("list messages page asc (20): round trips", await Count(() => messages.ListAsync(user, current, false, 20, null, default)));
+        Figures.Write("list messages page desc (20): round trips", await Count(() => messages.ListAsync(user, current, true, 20, null, default)));
+        var fork = ThreadRecord.New("fork", null, null, false, false, DateTimeOffset.UtcNow, current.Lineage.ForkAt(current.Id, 500));
+        Figures.Write("fork (after reading the parent): round trips", await Count(() => threads.CreateAsync(user, fork, null, default)));
+
+        async Task Transcript(ThreadRecord t)
+        {
+            long? cursor = null;
+            do
+            {
+                (_, cursor) = await messages.ListAsync(user, t, false, 100, cursor, default);
+            }
+            while (cursor is not null);
+        }
+
+        Figures.Write("transcript per 1,000 messages (pages of 100, one blob read per offloaded text): round trips", await Count(() => Transcript(current)));
+        await table.DeleteTableAsync();
+        await container.DeleteContainerAsync();
+        return 0;
+    }
+}
