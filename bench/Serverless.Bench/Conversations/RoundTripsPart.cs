@@ -62,15 +62,30 @@ internal static class RoundTripsPart
 
         async Task Transcript(ThreadRecord t)
         {
-            long? cursor = null;
-            do
+            await foreach (var _ in messages.StreamAsync(user, t, 100, default))
             {
-                (_, cursor) = await messages.ListAsync(user, t, false, 100, cursor, default);
             }
-            while (cursor is not null);
         }
 
         Figures.Write("transcript per 1,000 messages (pages of 100, one blob read per offloaded text): round trips", await Count(() => Transcript(current)));
+
+        // Archive: the same thread sealed into segments of 97, then read through them, then restored.
+        Figures.Comment($"archive = PATCH archived:true: per segment of {ThreadArchiver.SegmentMessages} messages one query, one blob upload, one transaction; reads then download segment blobs instead of querying rows");
+        var archiver = new ThreadArchiver(table, threads, new PayloadStore(container));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        ThreadRecord? archived = null;
+        Figures.Write("archive 1,001 messages: round trips", await Count(async () => archived = await archiver.SealAsync(user, "bench", default)));
+        Figures.Write("archive 1,001 messages: seconds", Math.Round(watch.Elapsed.TotalSeconds, 2));
+        Figures.Write("archived: list messages page asc (20): round trips", await Count(() => messages.ListAsync(user, archived!, false, 20, null, default)));
+        Figures.Write("archived: list messages page desc (20): round trips", await Count(() => messages.ListAsync(user, archived!, true, 20, null, default)));
+        Figures.Write("archived: get one message: round trips", await Count(() => messages.GetAsync(user, archived!, 700, default)));
+        var forkRecord = (await threads.GetAsync(user, "fork", default))!;
+        Figures.Write("archived parent: fork's list page asc (20) (rows missing, parent row read, page read again from segments): round trips",
+            await Count(() => messages.ListAsync(user, forkRecord, false, 20, null, default)));
+        Figures.Write("archived: transcript per 1,000 messages: round trips", await Count(() => Transcript(archived!)));
+        watch.Restart();
+        Figures.Write("unarchive 1,001 messages: round trips", await Count(() => archiver.UnsealAsync(user, "bench", default)));
+        Figures.Write("unarchive 1,001 messages: seconds", Math.Round(watch.Elapsed.TotalSeconds, 2));
         await table.DeleteTableAsync();
         await container.DeleteContainerAsync();
         return 0;

@@ -26,8 +26,11 @@ namespace Serverless.Storage.Conversations;
 internal sealed class MessageReader(TableClient table, ThreadStore threads, ArchiveSegments segments, UserPartition user, ThreadRecord thread)
 {
     private readonly Dictionary<string, long> boundaries = new(StringComparer.Ordinal) { [thread.Id] = thread.SealedThrough };
-    private readonly Dictionary<string, List<ArchiveSegment>> found = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string ThreadId, long Last), List<TableEntity>> contents = [];
+    // Segments found and read lately, a few at a time (a page spans at most two segments of an owner),
+    // so a reader kept for a whole transcript reads each segment once and memory stays bounded.
+    private const int RecentSegments = 4;
+    private readonly List<ArchiveSegment> found = [];
+    private readonly List<(ArchiveSegment Segment, List<TableEntity> Rows)> contents = [];
 
     /// <summary>
     /// Up to <paramref name="max"/> message rows of <paramref name="owner"/> with sequence numbers in
@@ -97,12 +100,7 @@ internal sealed class MessageReader(TableClient table, ThreadStore threads, Arch
 
     private async Task<ArchiveSegment?> SegmentAtAsync(string owner, long sequence, CancellationToken cancellationToken)
     {
-        if (!found.TryGetValue(owner, out var known))
-        {
-            found[owner] = known = [];
-        }
-
-        if (known.FirstOrDefault(s => s.Covers(sequence)) is { } cached)
+        if (found.Find(s => s.ThreadId == owner && s.Covers(sequence)) is { } cached)
         {
             return cached;
         }
@@ -113,18 +111,30 @@ internal sealed class MessageReader(TableClient table, ThreadStore threads, Arch
             return null;
         }
 
-        known.Add(segment);
+        Remember(found, segment);
         return segment;
     }
 
     private async Task<List<TableEntity>> ContentsAsync(ArchiveSegment segment, CancellationToken cancellationToken)
     {
-        if (!contents.TryGetValue((segment.ThreadId, segment.Last), out var rows))
+        if (contents.Find(c => c.Segment.ThreadId == segment.ThreadId && c.Segment.Last == segment.Last && c.Segment.ETag == segment.ETag) is { Rows: { } cached })
         {
-            contents[(segment.ThreadId, segment.Last)] = rows = await segments.ReadAsync(user, segment, cancellationToken).ConfigureAwait(false);
+            return cached;
         }
 
+        var rows = await segments.ReadAsync(user, segment, cancellationToken).ConfigureAwait(false);
+        Remember(contents, (segment, rows));
         return rows;
+    }
+
+    private static void Remember<T>(List<T> recent, T item)
+    {
+        if (recent.Count == RecentSegments)
+        {
+            recent.RemoveAt(0);
+        }
+
+        recent.Add(item);
     }
 }
 

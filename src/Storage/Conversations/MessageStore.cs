@@ -143,14 +143,16 @@ public sealed class MessageStore(TableClient table, ThreadStore threads, Payload
     public async IAsyncEnumerable<MessageRecord> StreamAsync(
         UserPartition user, ThreadRecord thread, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        // One reader for the whole stream: it keeps the boundaries it learnt and the last segments it read.
+        var reader = new MessageReader(table, threads, segments, user, thread);
         long? cursor = null;
         do
         {
             long? next = null;
             var after = cursor;
-            var rows = await ReadPageAsync(user, thread, async reader =>
+            var rows = await ReadPageAsync(reader, async current =>
             {
-                var (page, following) = await ListRowsAsync(reader, thread, descending: false, pageSize, after, cancellationToken).ConfigureAwait(false);
+                var (page, following) = await ListRowsAsync(current, thread, descending: false, pageSize, after, cancellationToken).ConfigureAwait(false);
                 next = following;
                 return page;
             }).ConfigureAwait(false);
@@ -235,9 +237,12 @@ public sealed class MessageStore(TableClient table, ThreadStore threads, Payload
     }
 
     /// <summary>Runs one page read, again with what was learnt when an archive or unarchive moved under it.</summary>
-    private async Task<List<TableEntity>> ReadPageAsync(UserPartition user, ThreadRecord thread, Func<MessageReader, Task<List<TableEntity>>> read)
+    private Task<List<TableEntity>> ReadPageAsync(UserPartition user, ThreadRecord thread, Func<MessageReader, Task<List<TableEntity>>> read) =>
+        ReadPageAsync(new MessageReader(table, threads, segments, user, thread), read);
+
+    /// <inheritdoc cref="ReadPageAsync(UserPartition, ThreadRecord, Func{MessageReader, Task{List{TableEntity}}})"/>
+    private static async Task<List<TableEntity>> ReadPageAsync(MessageReader reader, Func<MessageReader, Task<List<TableEntity>>> read)
     {
-        var reader = new MessageReader(table, threads, segments, user, thread);
         for (var restart = 0; ; restart++)
         {
             try
