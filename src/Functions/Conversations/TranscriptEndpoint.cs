@@ -11,7 +11,7 @@ namespace Serverless.Functions.Conversations;
 /// <summary>
 /// <c>GET /api/v1/threads/{threadId}/transcript</c>: the whole thread, fork ancestry included, as
 /// NDJSON (one message per line, in sequence order). Memory stays bounded whatever the length:
-/// it reads rows 100 at a time, inflates offloaded texts one message at a time as it writes them,
+/// it reads rows 100 at a time, inflates offloaded texts a few messages ahead of what it writes,
 /// and flushes each page; it compresses with br or gzip when Accept-Encoding allows.
 /// </summary>
 public static class TranscriptEndpoint

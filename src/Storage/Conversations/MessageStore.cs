@@ -18,6 +18,9 @@ public sealed class MessageStore(TableClient table, ThreadStore threads, Payload
     /// <summary>Times a page is read again because a concurrent archive or unarchive moved under it, before giving up with 503.</summary>
     private const int MaxReadRestarts = 5;
 
+    /// <summary>Messages a transcript stream inflates ahead of the one it hands out.</summary>
+    private const int StreamReadAhead = 4;
+
     private readonly ArchiveSegments segments = new(table, payloads);
 
     /// <summary>
@@ -137,8 +140,8 @@ public sealed class MessageStore(TableClient table, ThreadStore threads, Payload
     /// <summary>
     /// Every message of the thread (fork ancestry and archive segments included) in sequence order,
     /// for streaming a transcript: rows are read a page of <paramref name="pageSize"/> at a time and
-    /// offloaded texts are inflated one message at a time as the caller consumes them, so memory holds
-    /// one page of rows and one message, whatever the thread's length.
+    /// offloaded texts are inflated at most four messages ahead of the caller, so memory holds one
+    /// page of rows and four messages, whatever the thread's length.
     /// </summary>
     public async IAsyncEnumerable<MessageRecord> StreamAsync(
         UserPartition user, ThreadRecord thread, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -156,9 +159,21 @@ public sealed class MessageStore(TableClient table, ThreadStore threads, Payload
                 next = following;
                 return page;
             }).ConfigureAwait(false);
+            // Inflate a few messages ahead (their blob reads overlap) but never more: memory holds at most that many.
+            var ahead = new Queue<Task<MessageRecord>>(StreamReadAhead);
             foreach (var row in rows)
             {
-                yield return await ReadAsync(row, cancellationToken).ConfigureAwait(false);
+                if (ahead.Count == StreamReadAhead)
+                {
+                    yield return await ahead.Dequeue().ConfigureAwait(false);
+                }
+
+                ahead.Enqueue(ReadAsync(row, cancellationToken));
+            }
+
+            while (ahead.Count > 0)
+            {
+                yield return await ahead.Dequeue().ConfigureAwait(false);
             }
 
             cursor = next;
