@@ -83,6 +83,33 @@ internal sealed class ConversationsDeployment
 
     public MessageStore Messages { get; }
 
+    /// <summary>
+    /// Runs <paramref name="measure"/> on a deployment of its own (created, then cleaned up whatever
+    /// happens), the way every part that talks to the server does.
+    /// </summary>
+    public static async Task<int> RunAsync(ConversationsContext context, Func<ConversationsDeployment, Task> measure)
+    {
+        var deployment = await CreateAsync(context.Azurite, context.PublishedServer);
+        try
+        {
+            await measure(deployment);
+        }
+        finally
+        {
+            await deployment.CleanupAsync();
+        }
+
+        return 0;
+    }
+
+    /// <summary>As <see cref="RunAsync(ConversationsContext, Func{ConversationsDeployment, Task})"/>, with one server process started on the deployment.</summary>
+    public static Task<int> RunWithAppAsync(ConversationsContext context, Func<ConversationsDeployment, RunningApp, Task> measure) =>
+        RunAsync(context, async deployment =>
+        {
+            await using var app = await deployment.StartAppAsync();
+            await measure(deployment, app);
+        });
+
     /// <summary>Names the part's tables and containers and creates the two the raw stores use (the app creates the rest at startup).</summary>
     public static async Task<ConversationsDeployment> CreateAsync(Azurite azurite, PublishedApp server)
     {

@@ -22,21 +22,10 @@ internal static class LatencyPart
     private const int ListThreadMessages = 100;
     private const int PageSize = 20;
 
-    public static async Task<int> RunAsync(ConversationsContext context, BenchOptions options)
+    public static Task<int> RunAsync(ConversationsContext context, BenchOptions options)
     {
         var settings = Settings.From(options);
-        var deployment = await ConversationsDeployment.CreateAsync(context.Azurite, context.PublishedServer);
-        try
-        {
-            await using var app = await deployment.StartAppAsync();
-            await MeasureAsync(deployment, app, settings);
-        }
-        finally
-        {
-            await deployment.CleanupAsync();
-        }
-
-        return 0;
+        return ConversationsDeployment.RunWithAppAsync(context, (deployment, app) => MeasureAsync(deployment, app, settings));
     }
 
     private static async Task MeasureAsync(ConversationsDeployment deployment, RunningApp app, Settings settings)

@@ -38,20 +38,10 @@ internal static class TranscriptPart
 
     private static readonly Dictionary<string, string> WorkstationGc = new() { ["DOTNET_gcServer"] = "0" };
 
-    public static async Task<int> RunAsync(ConversationsContext context, BenchOptions options)
+    public static Task<int> RunAsync(ConversationsContext context, BenchOptions options)
     {
         var settings = Settings.From(options);
-        var deployment = await ConversationsDeployment.CreateAsync(context.Azurite, context.PublishedServer);
-        try
-        {
-            await MeasureAsync(context, deployment, settings);
-        }
-        finally
-        {
-            await deployment.CleanupAsync();
-        }
-
-        return 0;
+        return ConversationsDeployment.RunAsync(context, deployment => MeasureAsync(context, deployment, settings));
     }
 
     private static async Task MeasureAsync(ConversationsContext context, ConversationsDeployment deployment, Settings settings)
