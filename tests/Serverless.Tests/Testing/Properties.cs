@@ -34,6 +34,10 @@ public static class Properties
     public static void Check<T>(Gen<T> generator, Func<T, bool> property, int count = 500) =>
         Prop.ForAll(generator.ToArbitrary(), property).Check(Config.QuickThrowOnFailure.WithMaxTest(count));
 
+    /// <summary>As <see cref="Check{T}(Gen{T}, Func{T, bool}, int)"/>, shrinking a counterexample with <paramref name="shrink"/> (smaller candidates first).</summary>
+    public static void Check<T>(Gen<T> generator, Func<T, IEnumerable<T>> shrink, Func<T, bool> property, int count) =>
+        Prop.ForAll(Arb.From(generator, shrink), property).Check(Config.QuickThrowOnFailure.WithMaxTest(count));
+
     private static bool IsWellFormed(string s)
     {
         for (var i = 0; i < s.Length; i++)
