@@ -10,7 +10,10 @@ public static class ConversationsSetup
     /// <summary>Adds the conversation stores (they need <see cref="StorageSetup.AddAppStorage"/>).</summary>
     public static IServiceCollection AddConversations(this IServiceCollection services)
     {
-        services.AddOptions<ConversationOptions>().BindConfiguration(ConversationOptions.Section);
+        services.AddOptions<ConversationOptions>().BindConfiguration(ConversationOptions.Section)
+            .Validate(o => o.RestoreWindow >= TimeSpan.Zero, "Conversations:RestoreWindow must not be negative (0: deleted threads cannot be restored).")
+            .Validate(o => o.ArchiveSegmentsPerRequest is >= 1 and <= 1000, "Conversations:ArchiveSegmentsPerRequest must be 1 to 1000.")
+            .ValidateOnStart();
         services.AddSingleton(p => new ThreadStore(p.GetRequiredService<AppTables>().Users, p.GetRequiredService<TimeProvider>()));
         services.AddSingleton(p => new MessageStore(
             p.GetRequiredService<AppTables>().Users, p.GetRequiredService<ThreadStore>(), p.GetRequiredService<PayloadStore>(), p.GetRequiredService<TimeProvider>()));

@@ -119,10 +119,13 @@ public static class ThreadEndpoints
     /// <summary>
     /// PATCH a thread: any of title, metadata (null clears them), starred, archived. After the change
     /// commits, <c>archived: true</c> seals the thread's own messages into archive segments and
-    /// <c>archived: false</c> restores them to rows; either is resumable, so repeating the request
-    /// after an interruption finishes the job.
+    /// <c>archived: false</c> restores them to rows, at most
+    /// <see cref="ConversationOptions.ArchiveSegmentsPerRequest"/> segments per request: 202 (with the
+    /// thread so far) means more remain and the same request carries on; it is resumable after an
+    /// interruption too.
     /// </summary>
-    public static async Task<IResult> PatchThread(string threadId, JsonElement body, HttpRequest request, HttpResponse response, CurrentUser user, ThreadStore store, ThreadArchiver archiver, CancellationToken cancellationToken)
+    public static async Task<IResult> PatchThread(
+        string threadId, JsonElement body, HttpRequest request, HttpResponse response, CurrentUser user, ThreadStore store, ThreadArchiver archiver, IOptions<ConversationOptions> options, CancellationToken cancellationToken)
     {
         if (InvalidId(threadId) is { } invalid)
         {
@@ -182,16 +185,20 @@ public static class ThreadEndpoints
             return result;
         }
 
-        var thread = seal
-            ? await archiver.SealAsync(user.Partition, threadId, cancellationToken)
-            : await archiver.UnsealAsync(user.Partition, threadId, cancellationToken);
-        if (thread is null)
+        var budget = options.Value.ArchiveSegmentsPerRequest;
+        var progress = seal
+            ? await archiver.SealAsync(user.Partition, threadId, budget, cancellationToken)
+            : await archiver.UnsealAsync(user.Partition, threadId, budget, cancellationToken);
+        if (progress is null)
         {
             return Problems.NotFound("thread");
         }
 
-        ETagHeaders.Set(response, thread.ETag);
-        return TypedResults.Ok(ThreadView.From(thread));
+        ETagHeaders.Set(response, progress.Thread.ETag);
+        var view = ThreadView.From(progress.Thread);
+
+        // A very long thread moves a bounded number of segments per request: 202 says "send it again to go on".
+        return progress.Complete ? TypedResults.Ok(view) : TypedResults.Accepted($"/api/v1/threads/{threadId}", view);
     }
 
     /// <summary>DELETE a thread (soft).</summary>

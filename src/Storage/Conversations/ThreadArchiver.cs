@@ -33,10 +33,14 @@ public sealed class ThreadArchiver(TableClient table, ThreadStore threads, Paylo
 
     private readonly ArchiveSegments segments = new(table, payloads);
 
-    /// <summary>Seals every own message of a live thread that is still a row, up to its last sequence number when the call starts.</summary>
-    /// <returns>The thread afterwards, or null when it does not exist or is deleted.</returns>
-    public async Task<ThreadRecord?> SealAsync(UserPartition user, string threadId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Seals the own messages of a live thread that are still rows, up to its last sequence number
+    /// when the call starts, at most <paramref name="maxSegments"/> segments per call.
+    /// </summary>
+    /// <returns>The thread afterwards and whether all is sealed; null when it does not exist or is deleted.</returns>
+    public async Task<ArchiveProgress?> SealAsync(UserPartition user, string threadId, int maxSegments, CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxSegments, 1);
         var thread = await threads.GetAsync(user, threadId, cancellationToken).ConfigureAwait(false);
         if (thread is null || thread.IsDeleted)
         {
@@ -45,12 +49,12 @@ public sealed class ThreadArchiver(TableClient table, ThreadStore threads, Paylo
 
         var target = thread.NextSequence - 1;
         var lost = 0;
-        while (true)
+        for (var moved = 0; ; moved++)
         {
             var first = Math.Max(thread.SealedThrough, thread.Lineage.FirstOwnSequence - 1) + 1;
-            if (first > target)
+            if (first > target || moved == maxSegments)
             {
-                return thread;
+                return new ArchiveProgress(thread, Complete: first > target);
             }
 
             var page = await table.QueryPageAsync(MessageStore.Range(user, threadId, first, target), SegmentMessages, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -78,6 +82,8 @@ public sealed class ThreadArchiver(TableClient table, ThreadStore threads, Paylo
                     throw;
                 }
 
+                moved--; // a lost race moved nothing
+
                 await Backoff.DelayAsync(lost, cancellationToken).ConfigureAwait(false);
                 thread = await threads.GetAsync(user, threadId, cancellationToken).ConfigureAwait(false);
                 if (thread is null || thread.IsDeleted)
@@ -88,18 +94,20 @@ public sealed class ThreadArchiver(TableClient table, ThreadStore threads, Paylo
         }
     }
 
-    /// <summary>Restores every sealed message of a live thread to a row and removes its segments.</summary>
-    /// <returns>The thread afterwards, or null when it does not exist or is deleted.</returns>
+    /// <summary>Restores sealed messages of a live thread to rows, newest segment first, at most <paramref name="maxSegments"/> segments per call.</summary>
+    /// <returns>The thread afterwards and whether nothing is sealed any more; null when it does not exist or is deleted.</returns>
     /// <exception cref="InvalidDataException">The thread says a message is sealed but no segment holds it.</exception>
-    public async Task<ThreadRecord?> UnsealAsync(UserPartition user, string threadId, CancellationToken cancellationToken)
+    public async Task<ArchiveProgress?> UnsealAsync(UserPartition user, string threadId, int maxSegments, CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxSegments, 1);
         var thread = await threads.GetAsync(user, threadId, cancellationToken).ConfigureAwait(false);
         var lost = 0;
+        var moved = 0;
         while (thread is not null && !thread.IsDeleted)
         {
-            if (!thread.HasSealed)
+            if (!thread.HasSealed || moved == maxSegments)
             {
-                return thread;
+                return new ArchiveProgress(thread, Complete: !thread.HasSealed);
             }
 
             var segment = await segments.FindAsync(user, threadId, thread.SealedThrough, cancellationToken).ConfigureAwait(false);
@@ -130,6 +138,7 @@ public sealed class ThreadArchiver(TableClient table, ThreadStore threads, Paylo
             }
 
             await DeleteBlobAsync(segment, cancellationToken).ConfigureAwait(false);
+            moved++;
         }
 
         return null;
@@ -143,3 +152,8 @@ public sealed class ThreadArchiver(TableClient table, ThreadStore threads, Paylo
         }
     }
 }
+
+/// <summary>Where an archive or unarchive call left a thread.</summary>
+/// <param name="Thread">The thread afterwards.</param>
+/// <param name="Complete">Whether the job is done; if not, calling again carries on where this call stopped.</param>
+public sealed record ArchiveProgress(ThreadRecord Thread, bool Complete);

@@ -6,6 +6,7 @@ using Serverless.Functions.Storage;
 using Serverless.Storage.Conversations;
 using Serverless.Storage.Tables;
 using Serverless.Storage.Users;
+using Serverless.Tests.Testing;
 
 namespace Serverless.Tests.Conversations;
 
@@ -233,5 +234,35 @@ public sealed class ArchiveApiTests : ConversationTestBase
         await PatchArchivedAsync(Bob, thread, false, HttpStatusCode.NotFound);
         Assert.Equal(0, await MessageRowsAsync(thread));
         Assert.Equal(1, await SegmentRowsAsync(thread));
+    }
+
+    [Fact]
+    public async Task ALongThread_IsArchivedAFewSegmentsPerRequest_202UntilDone_AndReadsStayWholeInBetween()
+    {
+        await using var factory = new ApiFactory(await Azurite.Shared, new Dictionary<string, string?>
+        {
+            ["Api:RateLimit:PermitsPerMinute"] = "1000000",
+            ["Api:RateLimit:Burst"] = "1000000",
+            ["Conversations:ArchiveSegmentsPerRequest"] = "1",
+        });
+        var alice = factory.ClientFor("alice");
+        var thread = await CreateThreadAsync(alice);
+        await JsonOf(await alice.PostAsJsonAsync($"/api/v1/threads/{thread}/messages/batch", new { messages = Enumerable.Range(0, 97).Select(i => new { role = "user", content = $"a{i}" }).ToArray() }), HttpStatusCode.Created);
+        await JsonOf(await alice.PostAsJsonAsync($"/api/v1/threads/{thread}/messages/batch", new { messages = Enumerable.Range(0, 60).Select(i => new { role = "user", content = $"b{i}" }).ToArray() }), HttpStatusCode.Created);
+        var expected = Texts(await ListAllAsync(alice, thread, "asc", 40));
+
+        var first = await JsonOf(await alice.PatchAsJsonAsync($"/api/v1/threads/{thread}", new { archived = true }), HttpStatusCode.Accepted);
+        Assert.Equal(97, first.GetProperty("archivedThrough").GetInt64());
+        Assert.True(first.GetProperty("archived").GetBoolean());
+        Assert.Equal(expected, Texts(await ListAllAsync(alice, thread, "asc", 40)));
+        Assert.Equal(Enumerable.Reverse(expected), Texts(await ListAllAsync(alice, thread, "desc", 33)));
+        var second = await JsonOf(await alice.PatchAsJsonAsync($"/api/v1/threads/{thread}", new { archived = true }), HttpStatusCode.OK);
+        Assert.Equal(157, second.GetProperty("archivedThrough").GetInt64());
+
+        Assert.Equal(97, (await JsonOf(await alice.PatchAsJsonAsync($"/api/v1/threads/{thread}", new { archived = false }), HttpStatusCode.Accepted)).GetProperty("archivedThrough").GetInt64());
+        Assert.Equal(expected, Texts(await ListAllAsync(alice, thread, "asc", 40)));
+        var restored = await JsonOf(await alice.PatchAsJsonAsync($"/api/v1/threads/{thread}", new { archived = false }), HttpStatusCode.OK);
+        Assert.Equal(JsonValueKind.Null, restored.GetProperty("archivedThrough").ValueKind);
+        Assert.Equal(expected, Texts(await ListAllAsync(alice, thread, "asc", 40)));
     }
 }

@@ -80,7 +80,7 @@ public sealed class OrphanPayloadTests : IAsyncLifetime
             Retry = { MaxRetries = 0 },
         });
         var crashing = new ThreadArchiver(failing, new ThreadStore(failing, TimeProvider.System), payloads);
-        await Assert.ThrowsAsync<StorageException>(() => crashing.SealAsync(User, "t2", default));
+        await Assert.ThrowsAsync<StorageException>(() => crashing.SealAsync(User, "t2", 10, default));
 
         var thread = (await threads.GetAsync(User, "t2", default))!;
         Assert.False(thread.HasSealed);
@@ -91,8 +91,10 @@ public sealed class OrphanPayloadTests : IAsyncLifetime
         Assert.StartsWith("carol/msg/t2/", orphans[0], StringComparison.Ordinal);
 
         // The next archive finishes the job; its segment is referenced, the crashed one's stays the only orphan.
-        var sealedThread = await new ThreadArchiver(table, threads, payloads).SealAsync(User, "t2", default);
-        Assert.Equal(50, sealedThread!.SealedThrough);
+        var progress = await new ThreadArchiver(table, threads, payloads).SealAsync(User, "t2", 10, default);
+        Assert.True(progress!.Complete);
+        var sealedThread = progress.Thread;
+        Assert.Equal(50, sealedThread.SealedThrough);
         Assert.Equal(orphans, await new OrphanPayloads(table, container).FindAsync(User, TimeSpan.Zero, DateTimeOffset.UtcNow.AddMinutes(1)));
         (items, _) = await messages.ListAsync(User, sealedThread, true, 100, null, default);
         Assert.Equal(appended.Messages.Select(m => m.Content).Reverse(), items.Select(m => m.Content));

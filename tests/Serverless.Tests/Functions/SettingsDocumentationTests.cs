@@ -2,7 +2,9 @@ using System.Collections;
 using System.Reflection;
 using System.Text.Json;
 using Serverless.Functions.Api;
+using Serverless.Functions.Conversations;
 using Serverless.Functions.Identity;
+using Serverless.Functions.Missions;
 using Serverless.Functions.Storage;
 using Serverless.Functions.Timers;
 using Serverless.Tests.Testing;
@@ -19,6 +21,8 @@ public sealed class SettingsDocumentationTests
         { AuthOptions.Section, typeof(AuthOptions) },
         { ApiOptions.Section, typeof(ApiOptions) },
         { TimerOptions.Section, typeof(TimerOptions) },
+        { ConversationOptions.Section, typeof(ConversationOptions) },
+        { MissionOptions.Section, typeof(MissionOptions) },
     };
 
     [Theory]
