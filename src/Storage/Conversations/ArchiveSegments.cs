@@ -32,8 +32,12 @@ internal sealed class ArchiveSegments(TableClient table, PayloadStore payloads)
     }
 
     /// <summary>The message rows a segment holds, in sequence order, checked against the segment's range and the user.</summary>
+    /// <returns>
+    /// The rows, or null when the blob is gone: the segment was rewritten (a delete or redaction) or
+    /// unsealed since its index row was read, so the caller must look again.
+    /// </returns>
     /// <exception cref="InvalidDataException">The blob holds a row that does not belong there.</exception>
-    public async Task<List<TableEntity>> ReadAsync(UserPartition user, ArchiveSegment segment, CancellationToken cancellationToken)
+    public async Task<List<TableEntity>?> ReadAsync(UserPartition user, ArchiveSegment segment, CancellationToken cancellationToken)
     {
         var rows = new List<TableEntity>(segment.Count);
         if (segment.Blob is null)
@@ -41,7 +45,16 @@ internal sealed class ArchiveSegments(TableClient table, PayloadStore payloads)
             return rows;
         }
 
-        var stream = await payloads.OpenReadAsync(segment.Blob, cancellationToken).ConfigureAwait(false);
+        Stream stream;
+        try
+        {
+            stream = await payloads.OpenReadAsync(segment.Blob, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StorageException e) when (e.IsNotFound)
+        {
+            return null;
+        }
+
         await using (stream.ConfigureAwait(false))
         {
             using var reader = new StreamReader(stream, Encoding.UTF8);
@@ -80,7 +93,7 @@ internal sealed class ArchiveSegments(TableClient table, PayloadStore payloads)
             return new ArchiveSegment(threadId, first, last, 0, null, referenced, default);
         }
 
-        // A segment holds at most one transaction's worth of rows (each well under 1 MiB), so buffering it is bounded.
+        // A segment holds at most one transaction's worth of rows (ThreadArchiver cuts it at the batch byte budget), so buffering it is bounded.
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
         {
@@ -97,6 +110,9 @@ internal sealed class ArchiveSegments(TableClient table, PayloadStore payloads)
         var blob = await payloads.WriteAsync(MessageStore.BlobPrefix(user, threadId), buffer, ContentType, cancellationToken).ConfigureAwait(false);
         return new ArchiveSegment(threadId, first, last, rows.Count, blob, referenced, default);
     }
+
+    /// <summary>The bytes a row takes as a segment line, which is also its body in the unarchive transaction.</summary>
+    public static int LineBytes(TableEntity row) => EntityCodec.Serialize(row).Length + 1;
 
     /// <summary>The index row of a segment.</summary>
     public static TableEntity Row(UserPartition user, ArchiveSegment segment)

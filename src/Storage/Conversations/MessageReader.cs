@@ -51,7 +51,9 @@ internal sealed class MessageReader(TableClient table, ThreadStore threads, Arch
                 throw new BoundaryMovedException();
             }
 
-            foreach (var row in await ContentsAsync(segment, cancellationToken).ConfigureAwait(false))
+            // Null: the blob was replaced (a delete, redaction or unarchive committed meanwhile).
+            var rows = await ContentsAsync(segment, cancellationToken).ConfigureAwait(false) ?? throw new BoundaryMovedException();
+            foreach (var row in rows)
             {
                 var sequence = MessageEntities.SequenceOf(row);
                 if (sequence >= position && sequence <= hi && result.Count < max)
@@ -115,7 +117,7 @@ internal sealed class MessageReader(TableClient table, ThreadStore threads, Arch
         return segment;
     }
 
-    private async Task<List<TableEntity>> ContentsAsync(ArchiveSegment segment, CancellationToken cancellationToken)
+    private async Task<List<TableEntity>?> ContentsAsync(ArchiveSegment segment, CancellationToken cancellationToken)
     {
         if (contents.Find(c => c.Segment.ThreadId == segment.ThreadId && c.Segment.Last == segment.Last && c.Segment.ETag == segment.ETag) is { Rows: { } cached })
         {
@@ -123,7 +125,11 @@ internal sealed class MessageReader(TableClient table, ThreadStore threads, Arch
         }
 
         var rows = await segments.ReadAsync(user, segment, cancellationToken).ConfigureAwait(false);
-        Remember(contents, (segment, rows));
+        if (rows is not null)
+        {
+            Remember(contents, (segment, rows));
+        }
+
         return rows;
     }
 

@@ -47,10 +47,16 @@ public sealed partial class MessageStore
             else
             {
                 rewritten = await RewriteAsync(user, segment, rows => rows.RemoveAll(r => MessageEntities.SequenceOf(r) == sequence), cancellationToken).ConfigureAwait(false);
+                if (rewritten is null)
+                {
+                    await LostRaceAsync(attempt, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
                 actions.Add(new(TableActionType.UpdateReplace, ArchiveSegments.Row(user, rewritten), segment.ETag));
             }
 
-            if (!await CommitAsync(actions, rewritten, attempt, cancellationToken).ConfigureAwait(false))
+            if (!await CommitAsync(user, actions, rewritten, attempt, cancellationToken).ConfigureAwait(false))
             {
                 continue;
             }
@@ -83,7 +89,7 @@ public sealed partial class MessageStore
             var redacted = EntityCopy(row);
             MessageEntities.Redact(redacted);
             var committed = segment is null
-                ? await CommitAsync([new(TableActionType.UpdateReplace, redacted, row.ETag)], null, attempt, cancellationToken).ConfigureAwait(false)
+                ? await CommitAsync(user, [new(TableActionType.UpdateReplace, redacted, row.ETag)], null, attempt, cancellationToken).ConfigureAwait(false)
                 : await RewriteAndCommitAsync(segment, attempt, cancellationToken).ConfigureAwait(false);
             if (committed)
             {
@@ -92,13 +98,14 @@ public sealed partial class MessageStore
             }
 
             // The row was sealed, unsealed or changed meanwhile: look again with the thread as it is now.
+            await LostRaceAsync(attempt, cancellationToken).ConfigureAwait(false);
             thread = await threads.GetAsync(user, thread.Id, cancellationToken).ConfigureAwait(false) ?? thread;
         }
 
         async Task<bool> RewriteAndCommitAsync(ArchiveSegment segment, int attempt, CancellationToken cancellationToken)
         {
             var rewritten = await RewriteAsync(user, segment, rows => MessageEntities.Redact(rows.Single(r => MessageEntities.SequenceOf(r) == sequence)), cancellationToken).ConfigureAwait(false);
-            return await CommitAsync([new(TableActionType.UpdateReplace, ArchiveSegments.Row(user, rewritten), segment.ETag)], rewritten, attempt, cancellationToken).ConfigureAwait(false);
+            return rewritten is not null && await CommitAsync(user, [new(TableActionType.UpdateReplace, ArchiveSegments.Row(user, rewritten), segment.ETag)], rewritten, attempt, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -116,14 +123,16 @@ public sealed partial class MessageStore
     /// </summary>
     private async Task<(TableEntity Row, ArchiveSegment? Segment)?> LocateAsync(UserPartition user, ThreadRecord thread, long sequence, CancellationToken cancellationToken)
     {
-        for (var look = 0; look < 2; look++)
+        for (var look = 0; look < 3; look++)
         {
             if (thread.IsSealed(sequence))
             {
                 var segment = await segments.FindAsync(user, thread.Id, sequence, cancellationToken).ConfigureAwait(false);
-                if (segment is not null && segment.Covers(sequence))
+
+                // Rows null: the segment's blob was replaced meanwhile; look again below.
+                if (segment is not null && segment.Covers(sequence) && await segments.ReadAsync(user, segment, cancellationToken).ConfigureAwait(false) is { } rows)
                 {
-                    var row = (await segments.ReadAsync(user, segment, cancellationToken).ConfigureAwait(false)).Find(r => MessageEntities.SequenceOf(r) == sequence);
+                    var row = rows.Find(r => MessageEntities.SequenceOf(r) == sequence);
                     return row is null ? null : (row, segment);
                 }
             }
@@ -132,7 +141,7 @@ public sealed partial class MessageStore
                 return (row, null);
             }
 
-            // Not where the thread row said: sealed or unsealed since it was read, or really absent. Look once more.
+            // Not where the thread row said: sealed, unsealed or rewritten since it was read, or really absent. Look again.
             thread = await threads.GetAsync(user, thread.Id, cancellationToken).ConfigureAwait(false) ?? thread;
         }
 
@@ -140,16 +149,21 @@ public sealed partial class MessageStore
     }
 
     /// <summary>Uploads a new blob for <paramref name="segment"/> with <paramref name="change"/> applied to its rows (before the index row is swapped).</summary>
-    private async Task<ArchiveSegment> RewriteAsync(UserPartition user, ArchiveSegment segment, Action<List<TableEntity>> change, CancellationToken cancellationToken)
+    /// <returns>The new segment, or null when the segment's blob was replaced meanwhile (a lost race: look again).</returns>
+    private async Task<ArchiveSegment?> RewriteAsync(UserPartition user, ArchiveSegment segment, Action<List<TableEntity>> change, CancellationToken cancellationToken)
     {
-        var rows = await segments.ReadAsync(user, segment, cancellationToken).ConfigureAwait(false);
+        if (await segments.ReadAsync(user, segment, cancellationToken).ConfigureAwait(false) is not { } rows)
+        {
+            return null;
+        }
+
         change(rows);
         var rewritten = await segments.UploadAsync(user, segment.ThreadId, segment.First, segment.Last, rows, cancellationToken).ConfigureAwait(false);
         return rewritten with { ETag = segment.ETag };
     }
 
     /// <summary>Commits a delete or redaction; false (with the new segment blob, if any, removed) when it lost a race and should be tried again.</summary>
-    private async Task<bool> CommitAsync(IReadOnlyList<TableTransactionAction> actions, ArchiveSegment? newSegment, int attempt, CancellationToken cancellationToken)
+    private async Task<bool> CommitAsync(UserPartition user, IReadOnlyList<TableTransactionAction> actions, ArchiveSegment? newSegment, int attempt, CancellationToken cancellationToken)
     {
         try
         {
@@ -160,6 +174,14 @@ public sealed partial class MessageStore
         {
             if (newSegment?.Blob is { } blob)
             {
+                // After a retry the first attempt may have committed (something else changed since): if the
+                // index row names the new blob, it did, and the blob must stay.
+                if (e.WasRetried && await table.GetAsync(user.Key, UserRowKeys.ForSegment(newSegment.ThreadId, newSegment.Last), cancellationToken: cancellationToken).ConfigureAwait(false) is { } index
+                    && ArchiveSegments.ReferencedBlobs(user, index).Contains(blob.BlobName))
+                {
+                    return true;
+                }
+
                 await payloads.DeleteAsync(blob, cancellationToken).ConfigureAwait(false);
             }
 
@@ -167,6 +189,11 @@ public sealed partial class MessageStore
             return false;
         }
     }
+
+    /// <summary>Waits before another attempt; gives up with 503 when the message keeps changing under us.</summary>
+    private static Task LostRaceAsync(int attempt, CancellationToken cancellationToken) => attempt < ConversationLimits.MaxAppendAttempts
+        ? Backoff.DelayAsync(attempt, cancellationToken)
+        : throw new StorageException(503, "ServerBusy", "The message kept changing; retry shortly.");
 
     /// <summary>After a delete or redaction commits: the message's offloaded texts and the segment blob it replaced.</summary>
     private async Task DeleteBlobsAsync(TableEntity row, ArchiveSegment? replacedSegment, CancellationToken cancellationToken)

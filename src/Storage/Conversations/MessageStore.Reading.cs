@@ -57,7 +57,8 @@ public sealed partial class MessageStore
     /// Every message of the thread (fork ancestry and archive segments included) in sequence order,
     /// for streaming a transcript: rows are read a page of <paramref name="pageSize"/> at a time and
     /// offloaded texts are inflated at most four messages ahead of the caller, so memory holds one
-    /// page of rows and four messages, whatever the thread's length.
+    /// page of rows, four messages and, for archived messages, the last four segments read (each at
+    /// most a transaction's byte budget), whatever the thread's length.
     /// </summary>
     public async IAsyncEnumerable<MessageRecord> StreamAsync(
         UserPartition user, ThreadRecord thread, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)

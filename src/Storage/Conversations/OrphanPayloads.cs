@@ -24,7 +24,12 @@ public sealed class OrphanPayloads(TableClient table, BlobContainerClient contai
     /// </remarks>
     public async Task<IReadOnlyList<string>> FindAsync(UserPartition user, TimeSpan grace, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
+        // Segment index rows are scanned before and after the message rows: a text that one archive or
+        // unarchive step moves between segment and row during the check is then seen on at least one
+        // side. (A text moved both ways within one check could still look orphaned: a sweep should
+        // look again before it deletes.)
         var referenced = new HashSet<string>(StringComparer.Ordinal);
+        await AddSegmentReferencesAsync(user, referenced, cancellationToken).ConfigureAwait(false);
         var rows = await table.QueryAllAsync(
             ODataFilter.RowKeyStartsWith(user.Key, UserRowKeys.Messages),
             [PayloadColumns.BlobColumn(MessageEntities.Content), PayloadColumns.BlobColumn(MessageEntities.ToolCalls)],
@@ -34,13 +39,18 @@ public sealed class OrphanPayloads(TableClient table, BlobContainerClient contai
             referenced.UnionWith(MessageEntities.Blobs(row).Select(b => b.BlobName));
         }
 
+        await AddSegmentReferencesAsync(user, referenced, cancellationToken).ConfigureAwait(false);
+
+        var blobs = await container.ListAllAsync($"{user.Key}/msg/", cancellationToken).ConfigureAwait(false);
+        return blobs.Where(b => !referenced.Contains(b.Name) && b.LastModified <= now - grace).Select(b => b.Name).ToList();
+    }
+
+    private async Task AddSegmentReferencesAsync(UserPartition user, HashSet<string> referenced, CancellationToken cancellationToken)
+    {
         var segmentRows = await table.QueryAllAsync(ODataFilter.RowKeyStartsWith(user.Key, UserRowKeys.Segments), ArchiveSegments.ReferenceColumns, cancellationToken).ConfigureAwait(false);
         foreach (var row in segmentRows)
         {
             referenced.UnionWith(ArchiveSegments.ReferencedBlobs(user, row));
         }
-
-        var blobs = await container.ListAllAsync($"{user.Key}/msg/", cancellationToken).ConfigureAwait(false);
-        return blobs.Where(b => !referenced.Contains(b.Name) && b.LastModified <= now - grace).Select(b => b.Name).ToList();
     }
 }

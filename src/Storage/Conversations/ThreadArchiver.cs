@@ -16,8 +16,10 @@ namespace Serverless.Storage.Conversations;
 /// segment's index row and the message rows (deleted under their own ETags, or re-added). So at
 /// every instant a message is either a row or in a committed segment, never both or neither, and a
 /// reader can always tell which from the thread row; the blob is uploaded before the commit and a
-/// commit that loses a race (an append, delete or redaction in between) deletes its blob and
-/// re-reads. A segment holds at most <see cref="SegmentMessages"/> messages so it fits one transaction.
+/// commit that loses a race (an append, delete or redaction in between) deletes its blob (unless a
+/// retried attempt may have committed it: then its index row decides) and re-reads. A segment holds
+/// at most <see cref="SegmentMessages"/> messages and at most a transaction's byte budget, so it
+/// fits one transaction both ways.
 /// </para>
 /// <para>
 /// Sealing goes from the oldest message up, unsealing from the newest down, so the sealed messages
@@ -58,8 +60,8 @@ public sealed class ThreadArchiver(TableClient table, ThreadStore threads, Paylo
             }
 
             var page = await table.QueryPageAsync(MessageStore.Range(user, threadId, first, target), SegmentMessages, cancellationToken: cancellationToken).ConfigureAwait(false);
-            var rows = page.Entities;
-            var last = rows.Count == SegmentMessages ? MessageEntities.SequenceOf(rows[^1]) : target;
+            var rows = WithinBatchBudget(page.Entities);
+            var last = rows.Count < page.Entities.Count || rows.Count == SegmentMessages ? MessageEntities.SequenceOf(rows[^1]) : target;
             var segment = await segments.UploadAsync(user, threadId, first, last, rows, cancellationToken).ConfigureAwait(false);
             var sealedThread = thread with { SealedThrough = last };
             var actions = new List<TableTransactionAction>(rows.Count + 3)
@@ -76,15 +78,21 @@ public sealed class ThreadArchiver(TableClient table, ThreadStore threads, Paylo
             }
             catch (StorageException e) when (e.IsPreconditionFailed || e.IsNotFound || e.IsConflict)
             {
-                await DeleteBlobAsync(segment, cancellationToken).ConfigureAwait(false);
-                if (++lost >= ConversationLimits.MaxAppendAttempts)
+                // After a retry the first attempt may have committed (and something changed the thread since):
+                // the index row naming this blob says so. Only a blob no row names may go.
+                var committed = e.WasRetried && await IsIndexedAsync(user, segment, cancellationToken).ConfigureAwait(false);
+                if (!committed)
                 {
-                    throw;
+                    await DeleteBlobAsync(segment, cancellationToken).ConfigureAwait(false);
+                    moved--; // a lost race moved nothing
+                    if (++lost >= ConversationLimits.MaxAppendAttempts)
+                    {
+                        throw new StorageException(503, "ServerBusy", "The thread kept changing while it was being archived; retry shortly.");
+                    }
+
+                    await Backoff.DelayAsync(lost, cancellationToken).ConfigureAwait(false);
                 }
 
-                moved--; // a lost race moved nothing
-
-                await Backoff.DelayAsync(lost, cancellationToken).ConfigureAwait(false);
                 thread = await threads.GetAsync(user, threadId, cancellationToken).ConfigureAwait(false);
                 if (thread is null || thread.IsDeleted)
                 {
@@ -111,12 +119,25 @@ public sealed class ThreadArchiver(TableClient table, ThreadStore threads, Paylo
             }
 
             var segment = await segments.FindAsync(user, threadId, thread.SealedThrough, cancellationToken).ConfigureAwait(false);
-            if (segment is null || segment.Last != thread.SealedThrough)
+            var rows = segment is null || segment.Last != thread.SealedThrough ? null : await segments.ReadAsync(user, segment, cancellationToken).ConfigureAwait(false);
+            if (segment is null || rows is null)
             {
-                throw new InvalidDataException($"Thread {threadId} is sealed through {thread.SealedThrough} but no archive segment ends there.");
+                // Another unarchive (or a delete or redaction rewriting the segment) got there first: look again.
+                var current = await threads.GetAsync(user, threadId, cancellationToken).ConfigureAwait(false);
+                if (current is not null && current.ETag == thread.ETag && segment?.Last != thread.SealedThrough)
+                {
+                    throw new InvalidDataException($"Thread {threadId} is sealed through {thread.SealedThrough} but no archive segment ends there.");
+                }
+
+                if (++lost >= ConversationLimits.MaxAppendAttempts)
+                {
+                    throw new StorageException(503, "ServerBusy", "The thread kept changing while it was being unarchived; retry shortly.");
+                }
+
+                thread = current;
+                continue;
             }
 
-            var rows = await segments.ReadAsync(user, segment, cancellationToken).ConfigureAwait(false);
             var restored = thread with { SealedThrough = segment.First - 1 };
             var actions = new List<TableTransactionAction>(rows.Count + 3)
             {
@@ -130,8 +151,15 @@ public sealed class ThreadArchiver(TableClient table, ThreadStore threads, Paylo
                 var etags = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
                 thread = restored with { ETag = etags[0] ?? default };
             }
-            catch (StorageException e) when ((e.IsPreconditionFailed || e.IsNotFound || e.IsConflict) && ++lost < ConversationLimits.MaxAppendAttempts)
+            catch (StorageException e) when (e.IsPreconditionFailed || e.IsNotFound || e.IsConflict)
             {
+                if (++lost >= ConversationLimits.MaxAppendAttempts)
+                {
+                    throw new StorageException(503, "ServerBusy", "The thread kept changing while it was being unarchived; retry shortly.");
+                }
+
+                // The segment's blob stays: if a retried attempt did commit, the next pass finds the index
+                // row gone and the orphan check finds the blob.
                 await Backoff.DelayAsync(lost, cancellationToken).ConfigureAwait(false);
                 thread = await threads.GetAsync(user, threadId, cancellationToken).ConfigureAwait(false);
                 continue;
@@ -143,6 +171,31 @@ public sealed class ThreadArchiver(TableClient table, ThreadStore threads, Paylo
 
         return null;
     }
+
+    /// <summary>
+    /// The longest prefix of <paramref name="rows"/> whose unarchive transaction fits the batch budget
+    /// (a row's body there is its segment line; non-ASCII text takes 6 bytes a character), so every
+    /// segment can always be restored in one transaction. At least one row: a row alone always fits.
+    /// </summary>
+    private static IReadOnlyList<TableEntity> WithinBatchBudget(IReadOnlyList<TableEntity> rows)
+    {
+        long bytes = 0;
+        for (var i = 0; i < rows.Count; i++)
+        {
+            bytes += ArchiveSegments.LineBytes(rows[i]) + ConversationLimits.OperationOverheadBytes;
+            if (i > 0 && bytes > ConversationLimits.BatchBudgetBytes)
+            {
+                return rows.Take(i).ToList();
+            }
+        }
+
+        return rows;
+    }
+
+    private async Task<bool> IsIndexedAsync(UserPartition user, ArchiveSegment segment, CancellationToken cancellationToken) =>
+        segment.Blob is { } blob
+        && await table.GetAsync(user.Key, UserRowKeys.ForSegment(segment.ThreadId, segment.Last), cancellationToken: cancellationToken).ConfigureAwait(false) is { } row
+        && ArchiveSegments.ReferencedBlobs(user, row).Contains(blob.BlobName);
 
     private async Task DeleteBlobAsync(ArchiveSegment segment, CancellationToken cancellationToken)
     {

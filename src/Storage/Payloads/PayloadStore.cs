@@ -108,7 +108,7 @@ public sealed class PayloadStore
     public Task<Stream> OpenReadAsync(PayloadReference reference, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reference);
-        return OpenCoreAsync(reference.BlobName, reference.RawBytes, reference.Sha256, cancellationToken);
+        return OpenCoreAsync(reference.BlobName, reference.RawBytes, reference.Sha256, cancellationToken, lengthFromReference: true);
     }
 
     /// <summary>
@@ -167,7 +167,7 @@ public sealed class PayloadStore
             && stored.Metadata.TryGetValue("sha256", out var sha) && sha == written.Sha256;
     }
 
-    private async Task<Stream> OpenCoreAsync(string blobName, long? expectedBytes, string? expectedSha256, CancellationToken cancellationToken)
+    private async Task<Stream> OpenCoreAsync(string blobName, long? expectedBytes, string? expectedSha256, CancellationToken cancellationToken, bool lengthFromReference = false)
     {
         var download = await container.DownloadAsync(blobName, cancellationToken: cancellationToken).ConfigureAwait(false);
         try
@@ -180,7 +180,13 @@ public sealed class PayloadStore
             expectedBytes ??= properties.Metadata.TryGetValue("rawbytes", out var raw) && long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var r) ? r : null;
             expectedSha256 ??= properties.Metadata.GetValueOrDefault("sha256");
 
-            var limit = ExpansionLimit(download.ContentLength);
+            // A reference's length was recorded by our own write and is enforced exactly, so it is the limit
+            // (under the absolute cap); the ratio guard is for blobs whose length we only have their word for.
+            // Without that, a well-compressing payload of our own (repetitive text) could not be read back.
+            var limit = lengthFromReference && expectedBytes is { } recorded
+                ? Math.Min(options.MaxExpandedBytes, Math.Max(recorded, 0))
+                : ExpansionLimit(download.ContentLength);
+
             if (expectedBytes > limit)
             {
                 throw new PayloadTooLargeException(blobName, limit, $"Payload {blobName} is recorded as {expectedBytes} bytes, more than the {limit} this reader allows.");

@@ -265,4 +265,33 @@ public sealed class ArchiveApiTests : ConversationTestBase
         Assert.Equal(JsonValueKind.Null, restored.GetProperty("archivedThrough").ValueKind);
         Assert.Equal(expected, Texts(await ListAllAsync(alice, thread, "asc", 40)));
     }
+
+    [Fact]
+    public async Task ConcurrentUnarchives_AndDeletesWhileReading_NeverFail_AndLoseNothing()
+    {
+        var thread = await CreateThreadAsync(Alice);
+        await FillAsync(thread, 300, "m");
+        await PatchArchivedAsync(Alice, thread, true);
+
+        // Deletes of archived messages rewrite segments while lists read them: every list answers 200.
+        var deletes = Task.WhenAll(new[] { 5, 50, 120, 150, 230, 290 }.Select(seq => Alice.DeleteAsync($"/api/v1/threads/{thread}/messages/{seq}")));
+        while (!deletes.IsCompleted)
+        {
+            var all = await ListAllAsync(Alice, thread, "asc", 70);
+            Assert.Equal(all.Select(m => m.GetProperty("sequence").GetInt64()).Distinct().Count(), all.Count);
+        }
+
+        Assert.All(await deletes, r => Assert.Equal(HttpStatusCode.NoContent, r.StatusCode));
+        var expected = Texts(await ListAllAsync(Alice, thread, "asc", 100));
+        Assert.Equal(294, expected.Count);
+
+        // Two unarchives at once (a client retrying a slow one): neither fails, all rows come back once.
+        var both = await Task.WhenAll(
+            Alice.PatchAsJsonAsync($"/api/v1/threads/{thread}", new { archived = false }),
+            Alice.PatchAsJsonAsync($"/api/v1/threads/{thread}", new { archived = false }));
+        Assert.All(both, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(0, await SegmentRowsAsync(thread));
+        Assert.Equal(294, await MessageRowsAsync(thread));
+        Assert.Equal(expected, Texts(await ListAllAsync(Alice, thread, "asc", 100)));
+    }
 }

@@ -170,6 +170,24 @@ public sealed class PayloadStoreTests : BlobTestBase
     }
 
     [Fact]
+    public async Task OurOwnWellCompressingPayload_ReadsBackByReference_ButNotByNameAlone()
+    {
+        // 8 MiB of zeros compress far past the 1,000:1 ratio: the length the reference records (and the
+        // read enforces exactly) is the limit, while a bare name only has the blob's word for it.
+        var reference = await Store.WriteAsync("u1/zeros", new MemoryStream(new byte[8 * 1024 * 1024]), "application/octet-stream");
+        Assert.True(reference.StoredBytes * PayloadStoreOptions.DefaultMaxExpansionRatio < reference.RawBytes);
+
+        await using (var read = await Store.OpenReadAsync(reference))
+        {
+            var (error, delivered) = await ReadUntilErrorAsync(read);
+            Assert.Null(error);
+            Assert.Equal(reference.RawBytes, delivered);
+        }
+
+        await Assert.ThrowsAsync<PayloadTooLargeException>(() => Store.OpenReadAsync(reference.BlobName));
+    }
+
+    [Fact]
     public async Task Open_RecordedSizeOverTheLimit_IsRefusedAtOnce()
     {
         var reference = await Store.WriteAsync("u1/big", new GeneratedStream(3 * 1024 * 1024, text: true), "text/plain");
