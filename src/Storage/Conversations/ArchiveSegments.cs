@@ -111,6 +111,15 @@ internal sealed class ArchiveSegments(TableClient table, PayloadStore payloads)
         return new ArchiveSegment(threadId, first, last, rows.Count, blob, referenced, default);
     }
 
+    /// <summary>
+    /// Whether the index row of <paramref name="segment"/> names its blob: after a retried commit that
+    /// then failed, this tells whether the first attempt committed (so the blob must stay).
+    /// </summary>
+    public async Task<bool> IsIndexedAsync(UserPartition user, ArchiveSegment segment, CancellationToken cancellationToken) =>
+        segment.Blob is { } blob
+        && await table.GetAsync(user.Key, UserRowKeys.ForSegment(segment.ThreadId, segment.Last), cancellationToken: cancellationToken).ConfigureAwait(false) is { } row
+        && ReferencedBlobs(user, row).Contains(blob.BlobName);
+
     /// <summary>The bytes a row takes as a segment line, which is also its body in the unarchive transaction.</summary>
     public static int LineBytes(TableEntity row) => EntityCodec.Serialize(row).Length + 1;
 

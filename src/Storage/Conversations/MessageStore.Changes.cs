@@ -176,8 +176,7 @@ public sealed partial class MessageStore
             {
                 // After a retry the first attempt may have committed (something else changed since): if the
                 // index row names the new blob, it did, and the blob must stay.
-                if (e.WasRetried && await table.GetAsync(user.Key, UserRowKeys.ForSegment(newSegment.ThreadId, newSegment.Last), cancellationToken: cancellationToken).ConfigureAwait(false) is { } index
-                    && ArchiveSegments.ReferencedBlobs(user, index).Contains(blob.BlobName))
+                if (e.WasRetried && await segments.IsIndexedAsync(user, newSegment, cancellationToken).ConfigureAwait(false))
                 {
                     return true;
                 }

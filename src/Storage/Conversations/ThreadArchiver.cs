@@ -1,4 +1,3 @@
-using Azure;
 using Serverless.Storage.Payloads;
 using Serverless.Storage.Tables;
 using Serverless.Storage.Users;
@@ -80,7 +79,7 @@ public sealed class ThreadArchiver(TableClient table, ThreadStore threads, Paylo
             {
                 // After a retry the first attempt may have committed (and something changed the thread since):
                 // the index row naming this blob says so. Only a blob no row names may go.
-                var committed = e.WasRetried && await IsIndexedAsync(user, segment, cancellationToken).ConfigureAwait(false);
+                var committed = e.WasRetried && await segments.IsIndexedAsync(user, segment, cancellationToken).ConfigureAwait(false);
                 if (!committed)
                 {
                     await DeleteBlobAsync(segment, cancellationToken).ConfigureAwait(false);
@@ -191,11 +190,6 @@ public sealed class ThreadArchiver(TableClient table, ThreadStore threads, Paylo
 
         return rows;
     }
-
-    private async Task<bool> IsIndexedAsync(UserPartition user, ArchiveSegment segment, CancellationToken cancellationToken) =>
-        segment.Blob is { } blob
-        && await table.GetAsync(user.Key, UserRowKeys.ForSegment(segment.ThreadId, segment.Last), cancellationToken: cancellationToken).ConfigureAwait(false) is { } row
-        && ArchiveSegments.ReferencedBlobs(user, row).Contains(blob.BlobName);
 
     private async Task DeleteBlobAsync(ArchiveSegment segment, CancellationToken cancellationToken)
     {
