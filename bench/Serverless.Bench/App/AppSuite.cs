@@ -4,8 +4,6 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
-using Serverless.Storage.Http;
-using Serverless.Storage.Tables;
 using Serverless.Storage.Users;
 
 namespace Serverless.Bench.App;
@@ -160,7 +158,7 @@ internal static class AppSuite
         Figures.Progress($"settings GET: {warmup} warm-up and {requests} timed requests of each kind");
         await using var process = AppProcess.Start(server, environment);
         using var client = await ReadyClientAsync(process, token);
-        var table = new TableClient(azurite.Connection, UserTable, new StorageClientOptions());
+        var table = azurite.Table(UserTable);
         var (api, raw) = await SettingsLatency.MeasureAsync(
             client, path, table, UserPartition.For(userId).Key, UserRowKeys.ForSetting(SettingNamespace, SettingKey), warmup, requests);
 

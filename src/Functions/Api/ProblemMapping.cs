@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
-using Serverless.Storage;
+using Azure;
 using Serverless.Storage.Tables;
 
 namespace Serverless.Functions.Api;
@@ -63,7 +63,7 @@ public static partial class ProblemMapping
                 LogServerFault(logger, exception, context.Request.Method, context.Request.Path);
             }
 
-            if (exception is StorageException { IsThrottled: true } or StorageException { Status: 0 })
+            if (IsStorageUnavailable(exception))
             {
                 context.Response.Headers.RetryAfter = "2";
             }
@@ -84,14 +84,21 @@ public static partial class ProblemMapping
             BadHttpRequestException { InnerException: JsonException json } => (400, ProblemCodes.MalformedJson, "The body is not valid JSON of the expected shape.", JsonDetail(json)),
             BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == 400 ? ProblemCodes.ValidationFailed : ProblemCodes.InternalError, "The request is invalid.", bad.Message),
             KeyTooLongException => (400, ProblemCodes.ValidationFailed, "An identifier is too long.", exception.Message),
-            StorageException { IsThrottled: true } or StorageException { Status: 0 } => (503, ProblemCodes.StorageUnavailable, "Storage is busy or unreachable; retry shortly.", null),
-            StorageException { IsPreconditionFailed: true } => (412, ProblemCodes.PreconditionFailed, "The resource has changed.", "If-Match does not name the current version."),
-            StorageException { IsConflict: true } => (409, ProblemCodes.Conflict, "Conflict.", "The resource already exists or was changed concurrently."),
-            StorageException { IsNotFound: true } => (404, ProblemCodes.NotFound, "Not found.", null),
-            StorageException { Status: 400 or 413, ErrorCode: "EntityTooLarge" or "PropertyValueTooLarge" or "RequestBodyTooLarge" or "KeyValueTooLarge" } =>
+            _ when IsStorageUnavailable(exception) => (503, ProblemCodes.StorageUnavailable, "Storage is busy or unreachable; retry shortly.", null),
+            RequestFailedException { Status: 412 } => (412, ProblemCodes.PreconditionFailed, "The resource has changed.", "If-Match does not name the current version."),
+            RequestFailedException { Status: 409 } => (409, ProblemCodes.Conflict, "Conflict.", "The resource already exists or was changed concurrently."),
+            RequestFailedException { Status: 404 } => (404, ProblemCodes.NotFound, "Not found.", null),
+            RequestFailedException { Status: 400 or 413, ErrorCode: "EntityTooLarge" or "PropertyValueTooLarge" or "RequestBodyTooLarge" or "KeyValueTooLarge" } =>
                 (413, ProblemCodes.PayloadTooLarge, "The content is too large to store.", null),
             _ => (500, ProblemCodes.InternalError, "An unexpected error occurred.", null),
         };
+
+        /// <summary>
+        /// Storage that did not answer (status 0: no try got a response), throttles (429, 503 ServerBusy) or timed
+        /// out on its side (500 OperationTimedOut): the client may retry shortly.
+        /// </summary>
+        private static bool IsStorageUnavailable(Exception exception) =>
+            exception is RequestFailedException { Status: 0 or 429 or 503 } or RequestFailedException { Status: 500, ErrorCode: "OperationTimedOut" };
 
         /// <summary>The JSON reader's position helps a client find its mistake; its message names no server internals.</summary>
         private static string JsonDetail(JsonException json) =>

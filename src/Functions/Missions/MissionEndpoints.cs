@@ -51,7 +51,7 @@ public static partial class MissionEndpoints
         }
 
         const string scope = "missions";
-        TableContinuation? after = null;
+        string? after = null;
         if (query.Cursor is not null && !cursors.TryUnprotect(user.UserId, scope, query.Cursor, out after))
         {
             return Problems.InvalidCursor();
@@ -171,7 +171,7 @@ public static partial class MissionEndpoints
         {
             return await store.DeleteAsync(user.Partition.Key, id, ifMatch ?? ETag.All, cancellationToken) ? TypedResults.NoContent() : Problems.NotFound("mission");
         }
-        catch (StorageException e) when (e.IsPreconditionFailed)
+        catch (RequestFailedException e) when (e.Status == 412)
         {
             return Problems.PreconditionFailed();
         }
@@ -227,7 +227,7 @@ public static partial class MissionEndpoints
         }
 
         var scope = "mission-runs:" + id;
-        TableContinuation? after = null;
+        string? after = null;
         if (query.Cursor is not null && !cursors.TryUnprotect(user.UserId, scope, query.Cursor, out after))
         {
             return Problems.InvalidCursor();
@@ -268,7 +268,7 @@ public static partial class MissionEndpoints
         {
             content = await store.OpenResponseAsync(body, cancellationToken);
         }
-        catch (StorageException e) when (e.IsNotFound)
+        catch (RequestFailedException e) when (e.Status == 404)
         {
             return Problems.Result(StatusCodes.Status404NotFound, ProblemCodes.NotFound, "Not found.", "This run's response body is no longer stored.");
         }
@@ -331,15 +331,15 @@ public static partial class MissionEndpoints
             {
                 return (UpdateStatus.Done, await store.ReplaceAsync(userKey, id, next.DefinitionJson, next.State, record.ETag, cancellationToken));
             }
-            catch (StorageException e) when (e.IsNotFound)
+            catch (RequestFailedException e) when (e.Status == 404)
             {
                 return (UpdateStatus.NotFound, null);
             }
-            catch (StorageException e) when (e.IsPreconditionFailed && (ifMatch is not null && ifMatch != ETag.All || attempt + 1 >= WriteTries))
+            catch (RequestFailedException e) when (e.Status == 412 && (ifMatch is not null && ifMatch != ETag.All || attempt + 1 >= WriteTries))
             {
                 return (UpdateStatus.PreconditionFailed, null);
             }
-            catch (StorageException e) when (e.IsPreconditionFailed)
+            catch (RequestFailedException e) when (e.Status == 412)
             {
                 // Lost to a scheduler write between our read and write; read again.
             }

@@ -1,3 +1,4 @@
+using Azure;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -118,7 +119,7 @@ public sealed partial class MissionFiring(
             await WriteAsync(userKey, mission, next, cancellationToken);
             return new FiringResult(FiringOutcome.Rescheduled, next.DueAt);
         }
-        catch (StorageException e) when (e.IsPreconditionFailed || e.IsNotFound)
+        catch (RequestFailedException e) when (e.Status is 412 or 404)
         {
             return new FiringResult(FiringOutcome.Lost);
         }
@@ -131,7 +132,7 @@ public sealed partial class MissionFiring(
         {
             claimed = await WriteAsync(userKey, mission, mission.State with { Pending = firing, NextRunAt = nextRunAt, DueAt = now + Options.DeliveryTimeout + LeaseMargin }, cancellationToken);
         }
-        catch (StorageException e) when (e.IsPreconditionFailed || e.IsNotFound)
+        catch (RequestFailedException e) when (e.Status is 412 or 404)
         {
             return new FiringResult(FiringOutcome.Lost);
         }
@@ -172,7 +173,7 @@ public sealed partial class MissionFiring(
         {
             return await store.SaveResponseAsync(userKey, missionId, response.Body, response.ContentType, CancellationToken.None);
         }
-        catch (StorageException e)
+        catch (RequestFailedException e)
         {
             LogResponseNotStored(logger, e, missionId, runId);
             return null;
@@ -197,11 +198,11 @@ public sealed partial class MissionFiring(
                 await WriteAsync(userKey, current, next, cancellationToken);
                 return next.DueAt;
             }
-            catch (StorageException e) when (e.IsPreconditionFailed)
+            catch (RequestFailedException e) when (e.Status == 412)
             {
                 current = await store.GetAsync(userKey, claimed.Id, cancellationToken) ?? current with { State = new MissionState() };
             }
-            catch (StorageException e) when (e.IsNotFound)
+            catch (RequestFailedException e) when (e.Status == 404)
             {
                 return null;
             }

@@ -1,4 +1,5 @@
 using Azure;
+using Azure.Data.Tables;
 using Serverless.Functions.Storage;
 using Serverless.Storage;
 using Serverless.Storage.Tables;
@@ -42,12 +43,12 @@ internal sealed class TimerTickStore(AppTables tables, TimeProvider time)
     /// again and decide again, so a rival's claim makes us back off while a finish record does not.
     /// </summary>
     /// <returns>The claim, or <c>null</c> when the tick is (or was) claimed elsewhere.</returns>
-    /// <exception cref="StorageException">Storage failed, or the row kept changing.</exception>
+    /// <exception cref="RequestFailedException">Storage failed, or the row kept changing.</exception>
     public async Task<TimerClaim?> TryClaimAsync(ScheduledTimerJob job, DateTimeOffset occurrence, string claimer, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var row = await tables.Timers.GetAsync(PartitionKey, job.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var row = await tables.Timers.FindAsync(PartitionKey, job.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
             var previous = row?.GetDateTimeOffset(LastScheduled);
             if (previous >= occurrence)
             {
@@ -75,7 +76,7 @@ internal sealed class TimerTickStore(AppTables tables, TimeProvider time)
 
                 return new TimerClaim(previous, row?.GetDateTimeOffset(LastFinished), row?.GetDateTimeOffset(ClaimedAt) ?? row?.Timestamp);
             }
-            catch (StorageException e) when ((e.IsConflict || e.IsPreconditionFailed || e.IsNotFound) && attempt < MaxAttempts)
+            catch (RequestFailedException e) when (e.Status is 409 or 412 or 404 && attempt < MaxAttempts)
             {
                 // Changed since we read it: the next read decides.
             }

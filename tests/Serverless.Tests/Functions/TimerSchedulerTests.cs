@@ -1,4 +1,6 @@
 using Serverless.Functions.Timers;
+using Azure.Data.Tables;
+using Serverless.Storage;
 using Serverless.Storage.Tables;
 using Serverless.Tests.Testing;
 using Xunit.Abstractions;
@@ -62,7 +64,7 @@ public sealed class TimerSchedulerTests(ITestOutputHelper output)
         var azurite = await Azurite.Shared;
         var storage = TimerTestStorage.New();
         var longAgo = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        var table = new TableClient(azurite.Connection, storage.TimerTable);
+        var table = azurite.Table(storage.TimerTable);
         await table.CreateIfNotExistsAsync();
         await table.InsertAsync(new TableEntity(TimerTickStore.PartitionKey, "Downtime") { [TimerTickStore.LastScheduled] = longAgo });
         var probe = new TimerJobProbe();
@@ -73,7 +75,7 @@ public sealed class TimerSchedulerTests(ITestOutputHelper output)
         Assert.True(first.IsPastDue);
         Assert.Equal(longAgo, first.ScheduleStatus!.Last);
         Assert.Equal(first.ScheduledTime.AddSeconds(1), first.ScheduleStatus.Next);
-        var row = await table.GetAsync(TimerTickStore.PartitionKey, "Downtime");
+        var row = await table.FindAsync(TimerTickStore.PartitionKey, "Downtime");
         Assert.True(row!.GetDateTimeOffset(TimerTickStore.LastScheduled) >= first.ScheduledTime);
     }
 

@@ -1,16 +1,20 @@
 using System.Globalization;
 using System.Text.Json;
-using Azure;
+using Azure.Data.Tables;
 
 namespace Serverless.Storage.Tables;
 
 /// <summary>
-/// Writes and reads entities in the Table service's JSON format (odata=minimalmetadata), with the
+/// An entity as one JSON object in the Table service's own form (odata=minimalmetadata), with the
 /// <c>Name@odata.type</c> annotations each type needs: Int64 (as a string), Double (always, so a
-/// whole number stays a double and NaN and infinities survive), DateTime, Guid and Binary.
+/// whole number stays a double and NaN and infinities survive), DateTime, Guid and Binary. It is the
+/// line format of archive segment blobs (so unsealing restores each row exactly), and it sizes a
+/// transaction before it is sent (the SDK writes the same JSON).
 /// </summary>
-public static class EntityCodec
+public static class EntityJson
 {
+    /// <summary>Multipart framing, request line and headers of one transaction operation, estimated generously.</summary>
+    public const int OperationOverheadBytes = 1024;
     private const string TypeSuffix = "@odata.type";
     private const string DateTimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
 
@@ -26,13 +30,25 @@ public static class EntityCodec
         return buffer.ToArray();
     }
 
+    /// <summary>
+    /// About how many bytes <paramref name="entity"/> adds to a transaction's body: its JSON, the operation's
+    /// framing, and its keys percent-encoded in the operation's URL (up to 3 bytes a character).
+    /// </summary>
+    public static long TransactionBytes(TableEntity entity)
+    {
+        ArgumentNullException.ThrowIfNull(entity);
+        return Serialize(entity).Length + OperationOverheadBytes + (3L * (entity.PartitionKey.Length + entity.RowKey.Length));
+    }
+
     /// <summary>Writes an entity, keys included, as a JSON object.</summary>
     public static void Write(Utf8JsonWriter writer, TableEntity entity)
     {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(entity);
         writer.WriteStartObject();
         writer.WriteString("PartitionKey", entity.PartitionKey);
         writer.WriteString("RowKey", entity.RowKey);
-        foreach (var (name, value) in entity)
+        foreach (var (name, value) in EntityLimits.CustomProperties(entity))
         {
             WriteProperty(writer, name, value);
         }
@@ -60,8 +76,6 @@ public static class EntityCodec
 
         string? partitionKey = null, rowKey = null;
         var values = new List<(string, object)>();
-        ETag etag = default;
-        DateTimeOffset? timestamp = null;
         foreach (var property in element.EnumerateObject())
         {
             var name = property.Name;
@@ -73,16 +87,9 @@ public static class EntityCodec
                 case "RowKey":
                     rowKey = property.Value.GetString();
                     continue;
-                case "odata.etag":
-                    etag = new ETag(property.Value.GetString()!);
-                    continue;
-                case "Timestamp":
-                    // Some service versions leave Timestamp unannotated; it is always a DateTime.
-                    timestamp = ParseDateTime(property.Value.GetString()!, name);
-                    continue;
             }
 
-            if (name.StartsWith("odata.", StringComparison.Ordinal) || name.Contains('@', StringComparison.Ordinal))
+            if (EntityLimits.IsReserved(name))
             {
                 continue;
             }
@@ -99,7 +106,7 @@ public static class EntityCodec
             throw new FormatException("The entity has no PartitionKey or RowKey.");
         }
 
-        var entity = new TableEntity(partitionKey, rowKey) { ETag = etag, Timestamp = timestamp };
+        var entity = new TableEntity(partitionKey, rowKey);
         foreach (var (name, value) in values)
         {
             entity[name] = value;
@@ -148,6 +155,10 @@ public static class EntityCodec
             case byte[] bytes:
                 writer.WriteString(name + TypeSuffix, "Edm.Binary");
                 writer.WriteBase64String(name, bytes);
+                break;
+            case BinaryData data:
+                writer.WriteString(name + TypeSuffix, "Edm.Binary");
+                writer.WriteBase64String(name, data.ToMemory().Span);
                 break;
             default:
                 throw new ArgumentException($"Property '{name}' has type {value.GetType().Name}, which a table cannot store.");
