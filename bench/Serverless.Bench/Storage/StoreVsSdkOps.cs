@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 using Azure;
@@ -77,7 +78,7 @@ internal static class StoreVsSdkOps
                     }
                 }),
             new("messages.append_1", "MessageStore.AppendAsync of one ~300-char message vs the same thread read + SubmitTransactionAsync (thread, activity row moved, message)", samples,
-                i => messages.AppendAsync(storeUser, "append", [new NewMessage(null, "user", ChatText.Make(i, 300), "model-x", 120, null, 0.001, null, null)], default),
+                i => messages.AppendAsync(storeUser, "append", [new NewMessage(null, "user", ChatText.Make(i, 300), null, "model-x", 120, null, 0.001, null)], default),
                 i => AppendWithSdkAsync(sdkTable, sdkUser, "append", ChatText.Make(i, 300))),
             new("messages.list_20", "MessageStore.ListAsync, 20 messages from a cursor vs TableClient.QueryAsync of the same sequence range (page of 20)", samples,
                 i => messages.ListAsync(storeUser, listThread, false, 20, Start(i), default),
@@ -96,12 +97,18 @@ internal static class StoreVsSdkOps
             new("payload.write_1mib", "as payload.write_16kib with 1 MiB", bigSamples,
                 _ => payloads.WriteAsync(MessageStore.BlobPrefix(storeUser, "write"), new MemoryStream(large.Raw), "text/plain; charset=utf-8"),
                 _ => UploadAsync(sdkBlobs, MessageStore.BlobPrefix(sdkUser, "write"), large)),
+            new("payload.write_1mib_same_work", "PayloadStore.WriteAsync of 1 MiB vs the same work written directly: BrotliStream (quality 4) into memory, SHA-256, BlockBlobClient.UploadAsync", bigSamples,
+                _ => payloads.WriteAsync(MessageStore.BlobPrefix(storeUser, "write"), new MemoryStream(large.Raw), "text/plain; charset=utf-8"),
+                _ => CompressAndUploadAsync(sdkBlobs, MessageStore.BlobPrefix(sdkUser, "write"), large.Raw)),
             new("payload.read_16kib", "PayloadStore.ReadAllTextAsync (download, inflate, length and SHA-256 checked) vs BlobClient.DownloadContentAsync of the compressed blob", samples,
                 _ => payloads.ReadAllTextAsync(smallRef, default),
                 _ => sdkBlobs.GetBlobClient(smallSdk).DownloadContentAsync()),
             new("payload.read_1mib", "as payload.read_16kib with 1 MiB", bigSamples,
                 _ => payloads.ReadAllTextAsync(largeRef, default),
                 _ => sdkBlobs.GetBlobClient(largeSdk).DownloadContentAsync()),
+            new("payload.read_1mib_same_work", "PayloadStore.ReadAllTextAsync of 1 MiB vs the same work written directly: DownloadStreamingAsync, BrotliStream, SHA-256, UTF-8 text", bigSamples,
+                _ => payloads.ReadAllTextAsync(largeRef, default),
+                _ => DownloadAndInflateAsync(sdkBlobs.GetBlobClient(largeSdk))),
         ];
     }
 
@@ -116,7 +123,7 @@ internal static class StoreVsSdkOps
         AppendResult? last = null;
         for (var batch = 0; batch < SeededMessages / 80; batch++)
         {
-            last = await messages.AppendAsync(user, threadId, Enumerable.Range(0, 80).Select(i => new NewMessage(null, "assistant", ChatText.Make((batch * 80) + i, 300), "model-x", 10, 20, 0.001, null, null)).ToList(), default);
+            last = await messages.AppendAsync(user, threadId, Enumerable.Range(0, 80).Select(i => new NewMessage(null, "assistant", ChatText.Make((batch * 80) + i, 300), null, "model-x", 10, 20, 0.001, null)).ToList(), default);
         }
 
         return last!.Thread;
@@ -183,6 +190,44 @@ internal static class StoreVsSdkOps
             Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
         });
         return name;
+    }
+
+    private static async Task CompressAndUploadAsync(BlobContainerClient container, string prefix, byte[] raw)
+    {
+        using var compressed = new MemoryStream();
+        using (var brotli = new BrotliStream(compressed, new BrotliCompressionOptions { Quality = 4 }, leaveOpen: true))
+        {
+            brotli.Write(raw);
+        }
+
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["codec"] = "br4",
+            ["rawbytes"] = raw.Length.ToString(CultureInfo.InvariantCulture),
+            ["sha256"] = Convert.ToHexStringLower(SHA256.HashData(raw)),
+        };
+        compressed.Position = 0;
+        await container.GetBlockBlobClient($"{prefix}/{RandomNumberGenerator.GetHexString(32, lowercase: true)}.br").UploadAsync(compressed, new BlobUploadOptions
+        {
+            HttpHeaders = new BlobHttpHeaders { ContentType = "text/plain; charset=utf-8", ContentEncoding = "br" },
+            Metadata = metadata,
+            Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+        });
+    }
+
+    private static async Task<string> DownloadAndInflateAsync(BlobClient blob)
+    {
+        var download = (await blob.DownloadStreamingAsync()).Value;
+        using var raw = new MemoryStream();
+        await using (var brotli = new BrotliStream(download.Content, CompressionMode.Decompress))
+        {
+            await brotli.CopyToAsync(raw);
+        }
+
+        var bytes = raw.ToArray();
+        return Convert.ToHexStringLower(SHA256.HashData(bytes)) == download.Details.Metadata["sha256"]
+            ? Encoding.UTF8.GetString(bytes)
+            : throw new InvalidDataException("hash mismatch");
     }
 
     private sealed record CompressedPayload(byte[] Raw, byte[] Compressed, PayloadCodec Codec, Dictionary<string, string> Metadata);
