@@ -1,7 +1,7 @@
 using System.Text.Json;
+using Azure;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
-using Azure;
 using Serverless.Storage.Tables;
 
 namespace Serverless.Functions.Api;

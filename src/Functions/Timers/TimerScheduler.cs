@@ -199,7 +199,7 @@ internal sealed partial class TimerScheduler(
             using var timeout = new CancellationTokenSource(FinishTimeout);
             await ticks.RecordFinishedAsync(job, outcome, timeout.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is Azure.RequestFailedException or OperationCanceledException)
+        catch (Exception e) when (e is RequestFailedException or OperationCanceledException)
         {
             // Only past-due detection reads it; the claim row is what guarantees once per tick.
             LogFinishNotRecorded(logger, e, job.Name);
