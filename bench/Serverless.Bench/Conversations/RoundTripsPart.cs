@@ -1,4 +1,5 @@
 using Serverless.Storage.Conversations;
+using Serverless.Storage.Lifecycle;
 using Serverless.Storage.Pipeline;
 using Serverless.Storage.Payloads;
 using Serverless.Storage.Users;
@@ -21,7 +22,9 @@ internal static class RoundTripsPart
         await table.CreateIfNotExistsAsync();
         var container = azurite.Container(Azurite.UniqueName("conv"), counter.AddTo);
         await container.CreateIfNotExistsAsync();
-        var threads = new ThreadStore(table, TimeProvider.System);
+        var expiry = azurite.Table(Azurite.UniqueName("conv"), counter.AddTo);
+        await expiry.CreateIfNotExistsAsync();
+        var threads = new ThreadStore(table, TimeProvider.System, new ExpiryIndex(expiry, new SettingsStore(table), new RetentionPolicy(), TimeProvider.System));
         var messages = new MessageStore(table, threads, new PayloadStore(container), TimeProvider.System);
         var user = UserPartition.For("bench");
 
@@ -84,6 +87,7 @@ internal static class RoundTripsPart
         Figures.Write("unarchive 1,001 messages: round trips", await Count(() => archiver.UnsealAsync(user, "bench", int.MaxValue, default)));
         Figures.Write("unarchive 1,001 messages: seconds", Math.Round(watch.Elapsed.TotalSeconds, 2));
         await table.DeleteAsync();
+        await expiry.DeleteAsync();
         await container.DeleteIfExistsAsync();
         return 0;
     }

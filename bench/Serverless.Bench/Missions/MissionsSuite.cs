@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Serverless.Functions.Missions;
 using Serverless.Functions.Timers;
+using Serverless.Storage.Lifecycle;
 using Serverless.Storage.Pipeline;
 using Serverless.Storage.Missions;
 using Serverless.Storage.Payloads;
@@ -66,7 +67,9 @@ internal static class MissionsSuite
             SecretKeys = new() { ["bench"] = Convert.ToBase64String(new byte[32]) },
             ActiveSecretKeyId = "bench",
         });
-        var store = new MissionStore(users, new PayloadStore(payloads));
+        var expiryTable = account.Tables.GetTableClient(Azurite.UniqueName("mx"));
+        await expiryTable.CreateIfNotExistsAsync();
+        var store = new MissionStore(users, new PayloadStore(payloads), new ExpiryIndex(expiryTable, new SettingsStore(users), new RetentionPolicy(), TimeProvider.System));
         var due = new DueIndexStore(dueTable);
         var protector = new MissionSecretProtector(missionOptions, new BenchEnvironment());
         using var sender = new WebhookSender(missionOptions);
@@ -105,6 +108,7 @@ internal static class MissionsSuite
         Figures.Write($"{total} missions, none due: storage round trips per tick", counter.Reset());
         await users.DeleteAsync();
         await dueTable.DeleteAsync();
+        await expiryTable.DeleteAsync();
         await payloads.DeleteIfExistsAsync();
     }
 

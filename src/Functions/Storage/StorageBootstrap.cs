@@ -27,6 +27,8 @@ internal sealed partial class StorageBootstrap(AppTables tables, AppContainers c
                     tables.Users.CreateIfNotExistsAsync(cancellationToken: stoppingToken),
                     tables.Timers.CreateIfNotExistsAsync(cancellationToken: stoppingToken),
                     tables.Due.CreateIfNotExistsAsync(cancellationToken: stoppingToken),
+                    tables.Expiry.CreateIfNotExistsAsync(cancellationToken: stoppingToken),
+                    tables.Lifecycle.CreateIfNotExistsAsync(cancellationToken: stoppingToken),
                     containers.Payloads.CreateIfNotExistsAsync(cancellationToken: stoppingToken),
                     containers.Locks.CreateIfNotExistsAsync(cancellationToken: stoppingToken)).ConfigureAwait(false);
                 readiness.MarkReady();

@@ -94,7 +94,7 @@ public sealed partial class MessageStore(TableClient table, ThreadStore threads,
     }
 
     /// <summary>The blob name prefix of a thread's offloaded message texts: under the user's prefix, as the orphan check expects.</summary>
-    public static string BlobPrefix(UserPartition user, string threadId) => $"{user.Key}/msg/{threadId}";
+    public static string BlobPrefix(UserPartition user, string threadId) => UserBlobNames.Folder(user.Key, UserBlobNames.Messages, threadId);
 
     /// <summary>The filter of a thread's message rows <paramref name="lo"/>..<paramref name="hi"/>.</summary>
     internal static string Range(UserPartition user, string threadId, long lo, long hi) =>

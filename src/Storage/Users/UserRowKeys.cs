@@ -45,6 +45,12 @@ public static class UserRowKeys
     /// <summary>Prefix of mission run rows: <c>mrun|{missionId}|{invertedTicks}|{attemptId}</c>, newest first.</summary>
     public const string MissionRun = "mrun";
 
+    /// <summary>
+    /// Prefix of the lifecycle's own rows about the user: <c>lifecycle|hold</c> (a legal hold) and
+    /// <c>lifecycle|migration|{kind}|{version:D4}</c> (which schema migration ran when).
+    /// </summary>
+    public const string Lifecycle = "lifecycle";
+
     /// <summary>Digits of a zero-padded sequence number; sorts numerically as text up to 9,999,999,999.</summary>
     public const int SequenceDigits = 10;
 
@@ -139,6 +145,16 @@ public static class UserRowKeys
 
     /// <summary>The prefix of every run row of every mission (for erasure sweeps).</summary>
     public static string MissionRuns => MissionRun + KeyEncoding.Separator;
+
+    /// <summary>The row of the user's legal hold, present while one is placed.</summary>
+    public static string LegalHold => KeyEncoding.Compose(Lifecycle, "hold");
+
+    /// <summary>The record of schema migration <paramref name="version"/> of row kind <paramref name="kind"/> for the user.</summary>
+    public static string ForMigration(string kind, int version) =>
+        KeyEncoding.Compose(Lifecycle, "migration", kind, version.ToString("D4", CultureInfo.InvariantCulture));
+
+    /// <summary>The prefix of every migration record of the user.</summary>
+    public static string Migrations => KeyEncoding.Compose(Lifecycle, "migration", string.Empty);
 
     /// <summary>A sequence number as fixed-width digits.</summary>
     public static string Sequence(long sequence) => sequence.ToString("D" + SequenceDigits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);

@@ -7,6 +7,7 @@ using Serverless.Functions.Identity;
 using Serverless.Functions.Missions;
 using Serverless.Functions.Storage;
 using Serverless.Functions.Timers;
+using Serverless.Storage.Lifecycle;
 using Serverless.Tests.Testing;
 
 namespace Serverless.Tests.Functions;
@@ -23,6 +24,7 @@ public sealed class SettingsDocumentationTests
         { TimerOptions.Section, typeof(TimerOptions) },
         { ConversationOptions.Section, typeof(ConversationOptions) },
         { MissionOptions.Section, typeof(MissionOptions) },
+        { LifecycleOptions.Section, typeof(LifecycleOptions) },
     };
 
     [Theory]
