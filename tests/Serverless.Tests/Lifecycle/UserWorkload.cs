@@ -1,0 +1,75 @@
+using Azure.Data.Tables;
+using Serverless.Storage.Conversations;
+using Serverless.Storage.Lifecycle;
+using Serverless.Storage.Missions;
+using Serverless.Storage.Tables;
+using Serverless.Storage.Users;
+using Serverless.Tests.Testing;
+
+namespace Serverless.Tests.Lifecycle;
+
+/// <summary>
+/// Writes, through the stores as the app does, at least one row of every kind and one blob of every folder for a
+/// user: settings, an idempotency record, threads with messages (client ids, offloaded texts), archive segments, a
+/// summary, a fork, a soft-deleted thread, missions with runs and stored responses, a deleted mission, a due-index
+/// entry, migration records, and an orphan blob of a crashed append.
+/// </summary>
+internal static class UserWorkload
+{
+    public static readonly string Large = new('L', ConversationLimits.InlineMaxChars + 1);
+
+    public static async Task FillAsync(LifecycleWorld world, UserPartition user)
+    {
+        var now = world.Time.GetUtcNow();
+        await world.Settings.PutAsync(user, "ui", "theme", "\"dark\"", null, false, default);
+        await world.Settings.PutAsync(user, "ui", "font", "14", null, false, default);
+
+        // A thread created under an idempotency key, as the create endpoint does: key looked up, record in the same transaction.
+        var (live, expired) = await world.Idempotency.FindAsync(user, "threads.create", "key-1", default);
+        Assert.Null(live);
+        var record = IdempotencyStore.RecordAction(user, new IdempotencyRecord("threads.create", "key-1", "hash", 201, "{\"id\":\"t1\"}", "/api/v1/threads/t1", now), expired);
+        await world.Threads.CreateAsync(user, ThreadRecord.New("t1", "one", null, false, false, now, ThreadLineage.None), record, default);
+
+        await world.Messages.AppendAsync(user, "t1", Enumerable.Range(1, 5).Select(i => Message($"m{i}", $"c{i}")).ToList(), default);
+        await world.Messages.AppendAsync(user, "t1", [Message(null, Large) with { ToolCallsJson = "[" + new string(' ', ConversationLimits.InlineMaxChars) + "]" }], default);
+        Assert.True((await world.Archiver.SealAsync(user, "t1", 10, default))!.Complete);
+        await world.Messages.AppendAsync(user, "t1", [Message("m7", "c7"), Message(null, Large)], default);
+        await world.Summaries.PutAsync(user, "t1", "a summary", 3, null, default);
+        var t1 = (await world.Threads.GetAsync(user, "t1", default))!;
+        await world.Threads.CreateAsync(user, ThreadRecord.New("f1", "fork", null, false, false, now, t1.Lineage.ForkAt("t1", 3)), null, default);
+        await world.Messages.AppendAsync(user, "f1", [Message(null, "own")], default);
+
+        await world.Threads.CreateAsync(user, ThreadRecord.New("t2", "two", null, false, false, now, ThreadLineage.None), null, default);
+        await world.Messages.AppendAsync(user, "t2", [Message(null, "x"), Message(null, Large)], default);
+        await world.Threads.UpdateAsync(user, "t2", null, (t, at) => t with { DeletedAt = at }, default);
+
+        foreach (var missionId in new[] { "m1", "m2" })
+        {
+            await world.Missions.InsertAsync(user.Key, missionId, "{\"name\":\"n\"}", new MissionState { Enabled = true, CreatedAt = now, UpdatedAt = now, DueAt = now.AddHours(1) }, default);
+            var body = await world.Missions.SaveResponseAsync(user.Key, missionId, new byte[4096], "text/plain", default);
+            await world.Missions.AddRunAsync(user.Key, Run(missionId, now, body), default);
+            await world.Missions.AddRunAsync(user.Key, Run(missionId, now.AddSeconds(1), null), default);
+        }
+
+        await new DueIndexStore(world.Storage.MissionDue).PutAsync(user.Key, "m1", now.AddHours(1), now, default);
+        await world.Missions.DeleteAsync(user.Key, "m2", Azure.ETag.All, default);
+
+        // A crashed append: its blob was uploaded, its row never committed.
+        using var orphan = new MemoryStream(new byte[100]);
+        await world.Payloads.WriteAsync(MessageStore.BlobPrefix(user, "t1"), orphan, "text/plain", default);
+
+        await world.Migrations.RunAsync(user, default);
+    }
+
+    /// <summary>Every row of the user's partition, read raw.</summary>
+    public static Task<List<TableEntity>> RowsAsync(LifecycleWorld world, UserPartition user) =>
+        world.Storage.Users.ReadAllAsync(TableClient.CreateQueryFilter($"PartitionKey eq {user.Key}"));
+
+    /// <summary>Every blob name under the user's prefix, listed raw.</summary>
+    public static Task<List<string>> BlobsAsync(LifecycleWorld world, UserPartition user) => world.Storage.Payloads.ListNamesAsync(user.Key + "/");
+
+    public static NewMessage Message(string? clientId, string content) => new(clientId, "user", content, null, null, 1, 1, null, null);
+
+    private static MissionRunRecord Run(string missionId, DateTimeOffset at, Serverless.Storage.Payloads.PayloadReference? body) => new(
+        missionId, MissionStore.NewRunId(at), "firing", at, at, 1, 10, "succeeded", 200, null, "ok", false, 4096, false, "text/plain", body);
+}
