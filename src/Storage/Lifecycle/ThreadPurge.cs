@@ -84,12 +84,15 @@ internal static class ThreadPurge
         }
         while (continuation is not null);
 
+        // A purged thread never changes again, so a blob of its folder that no remaining row references is garbage
+        // now, not after a grace period: texts of appends that failed, segments of lost races, and blobs whose rows
+        // an interrupted purge already deleted.
+        var kept = needed == 0 ? [] : await KeptBlobsAsync(sweep, threadId, needed, segments, cancellationToken).ConfigureAwait(false);
+        var left = await sweep.Deleter.ListFolderAsync(UserDataKinds.MessageBlobs, threadId, cancellationToken).ConfigureAwait(false);
+        await sweep.Deleter.FolderAsync(UserDataKinds.MessageBlobs, left.Where(b => !kept.Contains(b.Name)).ToList(), new Dictionary<string, string>(), cancellationToken).ConfigureAwait(false);
         if (needed == 0)
         {
-            // Nothing of it is read any more: what is left in its folder (texts of failed appends, segments of lost
-            // races) goes, then the thread row, which is what a resumed purge starts from.
-            var left = await sweep.Deleter.ListFolderAsync(UserDataKinds.MessageBlobs, threadId, cancellationToken).ConfigureAwait(false);
-            await sweep.Deleter.FolderAsync(UserDataKinds.MessageBlobs, left, new Dictionary<string, string>(), cancellationToken).ConfigureAwait(false);
+            // Nothing of it is read any more: the thread row goes last, as it is what a resumed purge starts from.
             await sweep.Deleter.RowsAsync([new TableEntity(row) { ETag = ETag.All }], null, cancellationToken).ConfigureAwait(false);
         }
 
@@ -104,6 +107,17 @@ internal static class ThreadPurge
         }
 
         return PurgeOutcome.Done;
+    }
+
+    /// <summary>The blobs the rows kept for forks reference: the messages up to <paramref name="needed"/> and the segments that hold them.</summary>
+    private static async Task<HashSet<string>> KeptBlobsAsync(UserSweep sweep, string threadId, long needed, IEnumerable<TableEntity> segments, CancellationToken cancellationToken)
+    {
+        var user = sweep.User;
+        var rows = await sweep.Storage.Users.ReadAllAsync(MessageStore.Range(user, threadId, 1, needed), UserDataKinds.Message.ReferenceColumns, cancellationToken).ConfigureAwait(false);
+        return rows.SelectMany(r => UserDataKinds.Message.ReferencedBlobs(user, r))
+            .Concat(segments.Where(s => (s.GetInt64("First") ?? 0) <= needed).SelectMany(s => UserDataKinds.Segment.ReferencedBlobs(user, s)))
+            .Select(b => b.BlobName)
+            .ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>Marks the thread purged under the ETag it was re-checked with; false when it changed meanwhile.</summary>
