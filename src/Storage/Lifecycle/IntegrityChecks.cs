@@ -9,10 +9,10 @@ namespace Serverless.Storage.Lifecycle;
 
 /// <summary>
 /// Checks one user's data for what must never be (see <see cref="IntegrityProblem.Code"/>), and repairs what can be
-/// repaired safely: stale or missing thread list rows, thread counters, run logs of missions that are gone (their
-/// purge is scheduled), orphan blobs (through <see cref="OrphanSweep"/>, which re-checks before it deletes). It also
-/// schedules retention for everything the registry says can expire (deleted threads, idempotency records), which
-/// makes data written before the expiry index existed purgeable. Dangling references and segment mismatches are
+/// repaired safely: stale or missing thread list rows, thread counters, orphan blobs (through <see cref="OrphanSweep"/>,
+/// which re-checks before it deletes). It also schedules retention for everything the registry says can expire
+/// (deleted threads, run logs of missions that are gone, idempotency records), which makes data written before the
+/// expiry index existed purgeable (run logs of a deleted mission are not a problem: they wait for that purge). Dangling references and segment mismatches are
 /// reported for a person: no repair can bring back lost content.
 /// </summary>
 /// <remarks>
@@ -43,7 +43,7 @@ public sealed class IntegrityChecks(LifecycleStorage storage, ExpiryIndex expiry
         }
 
         CheckListRows(user, data, problems, fixes, repairs);
-        CheckOwners(user, data, now, problems, fixes, repairs);
+        CheckOwners(data, problems);
 
         if (repair)
         {
@@ -162,22 +162,13 @@ public sealed class IntegrityChecks(LifecycleStorage storage, ExpiryIndex expiry
             }
         }
 
-        void CheckOwners(UserPartition user, UserSnapshot data, DateTimeOffset now, List<IntegrityProblem> problems, List<Func<Task>> fixes, List<string> repairs)
+        void CheckOwners(UserSnapshot data, List<IntegrityProblem> problems)
         {
             foreach (var threadId in data.ThreadOwnedRows.Keys.Where(id => !data.Threads.ContainsKey(id)))
             {
                 problems.Add(new("rows_without_thread", UserRowKeys.ForThread(threadId), $"{data.ThreadOwnedRows[threadId]} message, segment, client-id or summary row(s) of a thread that does not exist", false));
             }
 
-            foreach (var missionId in data.RunMissions.Where(id => !data.Missions.Contains(id)))
-            {
-                problems.Add(new("runs_without_mission", UserRowKeys.MissionRunsOf(missionId), "run rows of a mission that does not exist", true));
-                fixes.Add(async () =>
-                {
-                    await expiry.PutAsync(user.Key, RetentionRules.DeletedMission, missionId, now, now, cancellationToken).ConfigureAwait(false);
-                    repairs.Add($"scheduled the purge of mission {missionId}'s run log");
-                });
-            }
         }
     }
 
@@ -205,6 +196,7 @@ public sealed class IntegrityChecks(LifecycleStorage storage, ExpiryIndex expiry
     /// <summary>Writes the expiry entries every expirable row should have (idempotent: an entry already there is written again as it was).</summary>
     private async Task ScheduleRetentionAsync(UserPartition user, UserSnapshot data, List<string> repairs, CancellationToken cancellationToken)
     {
+        var now = expiry.Time.GetUtcNow();
         var deleted = data.Threads.Values.Where(t => t.Record.DeletedAt is not null).ToList();
         foreach (var (thread, _) in deleted)
         {
@@ -215,9 +207,14 @@ public sealed class IntegrityChecks(LifecycleStorage storage, ExpiryIndex expiry
             else
             {
                 // Partly purged: look again whether forks still need it.
-                var now = expiry.Time.GetUtcNow();
                 await expiry.PutAsync(user.Key, RetentionRules.DeletedThread, thread.Id, now, now, cancellationToken).ConfigureAwait(false);
             }
+        }
+
+        var runLogs = data.RunMissions.Where(id => !data.Missions.Contains(id)).ToList();
+        foreach (var missionId in runLogs)
+        {
+            await expiry.PutAsync(user.Key, RetentionRules.DeletedMission, missionId, now, now, cancellationToken).ConfigureAwait(false);
         }
 
         var hours = data.IdempotencyTimes.Select(t => ExpiryIndex.BucketOf(t)).Distinct().ToList();
@@ -226,7 +223,7 @@ public sealed class IntegrityChecks(LifecycleStorage storage, ExpiryIndex expiry
             await expiry.ScheduleRowsAsync(user, RetentionRules.Idempotency, ExpiryIndex.StartOf(hour), cancellationToken).ConfigureAwait(false);
         }
 
-        repairs.Add($"scheduled retention for {deleted.Count} deleted thread(s) and {hours.Count} hour(s) of idempotency records");
+        repairs.Add($"scheduled retention for {deleted.Count} deleted thread(s), {runLogs.Count} run log(s) of missions that are gone and {hours.Count} hour(s) of idempotency records");
     }
 
     /// <summary>What the check reads of one user: one projected scan per kind, one blob listing.</summary>

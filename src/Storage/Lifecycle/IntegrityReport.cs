@@ -6,8 +6,7 @@ namespace Serverless.Storage.Lifecycle;
 /// older than the grace period), <c>segment_mismatch</c> (a thread's segments do not cover its sealed messages exactly),
 /// <c>sealed_row_present</c> (a message is both a row and sealed in a segment), <c>message_count</c> and
 /// <c>next_sequence</c> (thread counters that disagree with its messages), <c>list_row_missing</c> and
-/// <c>list_row_stale</c> (thread list rows that disagree with the thread rows), <c>rows_without_thread</c>,
-/// <c>runs_without_mission</c>.
+/// <c>list_row_stale</c> (thread list rows that disagree with the thread rows), <c>rows_without_thread</c>.
 /// </param>
 /// <param name="Subject">The row key or blob name concerned.</param>
 /// <param name="Detail">What was found.</param>

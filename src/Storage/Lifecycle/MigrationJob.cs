@@ -9,7 +9,7 @@ namespace Serverless.Storage.Lifecycle;
 /// <param name="Kind">The kind (the namespace).</param>
 /// <param name="Version">The version the step upgrades to.</param>
 /// <param name="Name">What the step does.</param>
-/// <param name="Rows">Rows the job rewrote.</param>
+/// <param name="Rows">Rows of the kind the job covered, each now at the version (rewritten or already there), for the current version's record; 0 for earlier steps.</param>
 /// <param name="AppliedAt">When the job finished the step, or null while it runs.</param>
 public sealed record MigrationRecord(string Kind, int Version, string Name, long Rows, DateTimeOffset? AppliedAt);
 
@@ -38,20 +38,21 @@ public sealed class MigrationJob(TableClient users, SchemaMigrations migrations,
                 continue;
             }
 
-            var upgraded = progress?.GetInt64("Rows") ?? 0;
+            var covered = progress?.GetInt64("Rows") ?? 0;
             var continuation = progress?.GetString("Continuation");
             do
             {
                 var page = await users.ReadPageAsync(kind.Filter(user), PageSize, continuation, cancellationToken: cancellationToken).ConfigureAwait(false);
                 foreach (var row in page.Entities)
                 {
-                    upgraded += await UpgradeAsync(kind, row, cancellationToken).ConfigureAwait(false) ? 1 : 0;
+                    await UpgradeAsync(kind, row, cancellationToken).ConfigureAwait(false);
                 }
 
+                covered += page.Entities.Count;
                 continuation = page.Continuation;
                 if (continuation is not null)
                 {
-                    await SaveAsync(user, kind, target, upgraded, continuation, null, cancellationToken).ConfigureAwait(false);
+                    await SaveAsync(user, kind, target, covered, continuation, null, cancellationToken).ConfigureAwait(false);
                 }
             }
             while (continuation is not null);
@@ -59,7 +60,7 @@ public sealed class MigrationJob(TableClient users, SchemaMigrations migrations,
             var now = time.GetUtcNow();
             foreach (var step in migrations.All.Where(m => m.Kind == kind.Name))
             {
-                await SaveAsync(user, kind, step.Version, step.Version == target ? upgraded : 0, null, now, cancellationToken).ConfigureAwait(false);
+                await SaveAsync(user, kind, step.Version, step.Version == target ? covered : 0, null, now, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -80,26 +81,26 @@ public sealed class MigrationJob(TableClient users, SchemaMigrations migrations,
         return migrations.All.All(m => done.Contains((m.Kind, m.Version)));
     }
 
-    private async Task<bool> UpgradeAsync(UserDataKind kind, TableEntity row, CancellationToken cancellationToken)
+    private async Task UpgradeAsync(UserDataKind kind, TableEntity row, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < 3; attempt++)
         {
             if (!migrations.Upgrade(kind, row))
             {
-                return false;
+                return;
             }
 
             try
             {
                 await users.ReplaceAsync(row, row.ETag, cancellationToken).ConfigureAwait(false);
-                return true;
+                return;
             }
             catch (RequestFailedException e) when (e.Status is 404 or 412)
             {
                 // Deleted or rewritten meanwhile: upgrade what is there now, if anything.
                 if (await users.FindAsync(row.PartitionKey, row.RowKey, cancellationToken: cancellationToken).ConfigureAwait(false) is not { } current)
                 {
-                    return false;
+                    return;
                 }
 
                 row = current;
