@@ -142,14 +142,6 @@ public sealed class ExpiryIndex
         return (page.Entities.Select(ToEntry).OfType<ExpiryEntry>().ToList(), page.Continuation);
     }
 
-    /// <summary>Every entry of one user, whatever its bucket: a scan of the whole index (for erasure, not for sweeps).</summary>
-    internal async Task<IReadOnlyList<ExpiryEntry>> ReadUserAsync(string userKey, CancellationToken cancellationToken)
-    {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey lt {CursorPartition} and RowKey gt {userKey + KeyEncoding.Separator} and RowKey lt {userKey + (char)(KeyEncoding.Separator + 1)}");
-        var rows = await index.ReadAllAsync(filter, [DueColumn], cancellationToken).ConfigureAwait(false);
-        return rows.Select(ToEntry).OfType<ExpiryEntry>().ToList();
-    }
-
     /// <summary>Deletes entries (already gone is fine), in transactions per bucket.</summary>
     internal async Task<int> DeleteAsync(IEnumerable<ExpiryEntry> entries, CancellationToken cancellationToken) =>
         (await index.DeleteRowsAsync(entries.Select(e => new TableEntity(e.Bucket, e.RowKey) { ETag = ETag.All }), cancellationToken).ConfigureAwait(false)).Count;
