@@ -1,6 +1,7 @@
 using Serverless.Bench;
 using Serverless.Bench.App;
 using Serverless.Bench.Conversations;
+using Serverless.Bench.Lifecycle;
 using Serverless.Bench.Missions;
 using Serverless.Bench.Storage;
 
@@ -10,6 +11,7 @@ var suites = new SortedDictionary<string, Func<string[], Task<int>>>(StringCompa
 {
     ["app"] = AppSuite.RunAsync,
     ["conversations"] = ConversationsSuite.RunAsync,
+    ["lifecycle"] = LifecycleSuite.RunAsync,
     ["missions"] = MissionsSuite.RunAsync,
     ["storage"] = StorageSuite.RunAsync,
     // Planned by its owner: "missions".
