@@ -49,7 +49,8 @@ public sealed class ErasureJobs(LifecycleStorage storage, TimeProvider time)
 
     /// <summary>
     /// Starts erasing the user, or returns the job already under way (idempotent). A finished job's receipt is returned
-    /// as is while the user has no data again; with new data, a new job starts.
+    /// as is while the user has no data again (a retried request gets the same receipt); once they have data again, a
+    /// new job starts and its receipt replaces the old one.
     /// </summary>
     /// <exception cref="LegalHoldException">The user is under a legal hold.</exception>
     public async Task<ErasureJob> StartAsync(UserPartition user, CancellationToken cancellationToken)
