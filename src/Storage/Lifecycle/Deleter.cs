@@ -17,10 +17,6 @@ internal sealed class Deleter(LifecycleStorage storage, UserPartition user, bool
     // A dry run deletes nothing, so a blob it met as a row's reference would be met again in its folder's listing.
     private readonly HashSet<string> counted = new(StringComparer.Ordinal);
 
-    public UserPartition User => user;
-
-    public bool DryRun => dryRun;
-
     /// <summary>Deletes rows (each under its ETag), then the blobs they reference; returns the rows deleted.</summary>
     /// <param name="rows">Rows read with at least their kind's reference columns.</param>
     /// <param name="blobBytes">Stored sizes by blob name, for references that do not record theirs.</param>

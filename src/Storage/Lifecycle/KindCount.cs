@@ -31,18 +31,6 @@ public sealed class KindTally
         }
     }
 
-    /// <summary>Whether nothing was counted.</summary>
-    public bool IsEmpty
-    {
-        get
-        {
-            lock (counts)
-            {
-                return counts.Count == 0;
-            }
-        }
-    }
-
     /// <summary>The counts, in the registry's order of kinds (then any others by name).</summary>
     public IReadOnlyList<KindCount> ToList()
     {

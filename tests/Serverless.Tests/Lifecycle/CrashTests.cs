@@ -59,6 +59,7 @@ public sealed class CrashTests
         var dying = Dying(world, (int)(counter.Count * at));
         await Assert.ThrowsAsync<RequestFailedException>(() => dying.Erasure.RunAsync(user, default));
         Assert.True(await world.Erasure.IsErasingAsync(user, default));
+        Assert.Equal([user], await world.Erasure.UnfinishedAsync(default));
         var receipt = await world.Erasure.RunAsync(user, default);
 
         Assert.True(receipt.Done);
