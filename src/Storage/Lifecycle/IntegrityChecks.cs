@@ -52,7 +52,8 @@ public sealed class IntegrityChecks(LifecycleStorage storage, ExpiryIndex expiry
                 await fix().ConfigureAwait(false);
             }
 
-            await ScheduleRetentionAsync(user, data, repairs, cancellationToken).ConfigureAwait(false);
+            var scheduled = await new ExpiryBackfill(storage, expiry).RunAsync(user, cancellationToken).ConfigureAwait(false);
+            repairs.Add($"scheduled retention for {scheduled.DeletedThreads} deleted thread(s), {scheduled.RunLogs} run log(s) of missions that are gone and {scheduled.IdempotencyHours} hour(s) of idempotency records");
             if (problems.Any(p => p.Code == "orphan_blob"))
             {
                 var swept = await new OrphanSweep(storage, expiry.Time).RunUserAsync(user, orphanGrace, dryRun: false, cancellationToken).ConfigureAwait(false);
@@ -75,9 +76,8 @@ public sealed class IntegrityChecks(LifecycleStorage storage, ExpiryIndex expiry
             }
         }
 
-        void CheckThread(UserPartition user, UserSnapshot data, (ThreadRecord Record, TableEntity Row) thread, List<IntegrityProblem> problems, List<Func<Task>> fixes, List<string> repairs)
+        void CheckThread(UserPartition user, UserSnapshot data, ThreadRecord t, List<IntegrityProblem> problems, List<Func<Task>> fixes, List<string> repairs)
         {
-            var t = thread.Record;
             if (t.PurgedAt is not null)
             {
                 // Partly purged: what forks do not read is gone on purpose, so counters and segments no longer add up.
@@ -147,14 +147,14 @@ public sealed class IntegrityChecks(LifecycleStorage storage, ExpiryIndex expiry
                 foreach (var row in rows)
                 {
                     var owner = data.Threads.GetValueOrDefault(ThreadEntities.ThreadIdOf(row));
-                    if (owner.Record is null || owner.Record.PurgedAt is not null || expectedKey(owner.Record) != row.RowKey)
+                    if (owner is null || owner.PurgedAt is not null || expectedKey(owner) != row.RowKey)
                     {
-                        problems.Add(new("list_row_stale", row.RowKey, $"a {kind.Name} row of {(owner.Record is null ? "no thread" : "thread " + owner.Record.Id)}", true));
+                        problems.Add(new("list_row_stale", row.RowKey, $"a {kind.Name} row of {(owner is null ? "no thread" : "thread " + owner.Id)}", true));
                         fixes.Add(() => SubmitAsync([new(TableTransactionActionType.Delete, new TableEntity(row) { ETag = row.ETag })], $"deleted stale list row {row.RowKey}"));
                     }
                 }
 
-                foreach (var (t, _) in data.Threads.Values.Where(t => t.Record.PurgedAt is null && !present.Contains(expectedKey(t.Record))))
+                foreach (var t in data.Threads.Values.Where(t => t.PurgedAt is null && !present.Contains(expectedKey(t))))
                 {
                     problems.Add(new("list_row_missing", expectedKey(t), $"thread {t.Id} has no {kind.Name} row", true));
                     fixes.Add(() => SubmitAsync([new(TableTransactionActionType.UpsertReplace, expectedRow(t))], $"added list row {expectedKey(t)}"));
@@ -193,43 +193,10 @@ public sealed class IntegrityChecks(LifecycleStorage storage, ExpiryIndex expiry
         }
     }
 
-    /// <summary>Writes the expiry entries every expirable row should have (idempotent: an entry already there is written again as it was).</summary>
-    private async Task ScheduleRetentionAsync(UserPartition user, UserSnapshot data, List<string> repairs, CancellationToken cancellationToken)
-    {
-        var now = expiry.Time.GetUtcNow();
-        var deleted = data.Threads.Values.Where(t => t.Record.DeletedAt is not null).ToList();
-        foreach (var (thread, _) in deleted)
-        {
-            if (thread.PurgedAt is null)
-            {
-                await expiry.ScheduleAsync(user, RetentionRules.DeletedThread, thread.Id, thread.DeletedAt!.Value, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                // Partly purged: look again whether forks still need it.
-                await expiry.PutAsync(user.Key, RetentionRules.DeletedThread, thread.Id, now, now, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        var runLogs = data.RunMissions.Where(id => !data.Missions.Contains(id)).ToList();
-        foreach (var missionId in runLogs)
-        {
-            await expiry.PutAsync(user.Key, RetentionRules.DeletedMission, missionId, now, now, cancellationToken).ConfigureAwait(false);
-        }
-
-        var hours = data.IdempotencyTimes.Select(t => ExpiryIndex.BucketOf(t)).Distinct().ToList();
-        foreach (var hour in hours)
-        {
-            await expiry.ScheduleRowsAsync(user, RetentionRules.Idempotency, ExpiryIndex.StartOf(hour), cancellationToken).ConfigureAwait(false);
-        }
-
-        repairs.Add($"scheduled retention for {deleted.Count} deleted thread(s), {runLogs.Count} run log(s) of missions that are gone and {hours.Count} hour(s) of idempotency records");
-    }
-
     /// <summary>What the check reads of one user: one projected scan per kind, one blob listing.</summary>
     private sealed class UserSnapshot
     {
-        public Dictionary<string, (ThreadRecord Record, TableEntity Row)> Threads { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, ThreadRecord> Threads { get; } = new(StringComparer.Ordinal);
 
         public List<TableEntity> RecentRows { get; } = [];
 
@@ -240,12 +207,6 @@ public sealed class IntegrityChecks(LifecycleStorage storage, ExpiryIndex expiry
         public Dictionary<string, List<ArchiveSegment>> Segments { get; } = new(StringComparer.Ordinal);
 
         public Dictionary<string, int> ThreadOwnedRows { get; } = new(StringComparer.Ordinal);
-
-        public HashSet<string> Missions { get; } = new(StringComparer.Ordinal);
-
-        public HashSet<string> RunMissions { get; } = new(StringComparer.Ordinal);
-
-        public List<DateTimeOffset> IdempotencyTimes { get; } = [];
 
         public List<(string RowKey, string Blob)> References { get; } = [];
 
@@ -260,7 +221,7 @@ public sealed class IntegrityChecks(LifecycleStorage storage, ExpiryIndex expiry
             foreach (var row in await Rows(UserDataKinds.Thread, null).ConfigureAwait(false))
             {
                 var record = ThreadEntities.ToRecord(row);
-                data.Threads[record.Id] = (record, row);
+                data.Threads[record.Id] = record;
             }
 
             data.RecentRows.AddRange(await Rows(UserDataKinds.ThreadActivity, ["ThreadId"]).ConfigureAwait(false));
@@ -299,15 +260,10 @@ public sealed class IntegrityChecks(LifecycleStorage storage, ExpiryIndex expiry
                 }
             }
 
-            data.Missions.UnionWith((await Rows(UserDataKinds.Mission, ["RowKey"]).ConfigureAwait(false)).Select(r => KeyEncoding.Split(r.RowKey)[1]));
             foreach (var row in await Rows(UserDataKinds.MissionRun, UserDataKinds.MissionRun.ReferenceColumns).ConfigureAwait(false))
             {
-                data.RunMissions.Add(KeyEncoding.Split(row.RowKey)[1]);
                 data.Refer(user, UserDataKinds.MissionRun, row);
             }
-
-            data.IdempotencyTimes.AddRange((await Rows(UserDataKinds.Idempotency, RetentionRules.Idempotency.Columns).ConfigureAwait(false))
-                .Select(RetentionRules.Idempotency.ExpiresFrom!).OfType<DateTimeOffset>());
 
             await foreach (var blob in storage.Payloads.GetBlobsAsync(new GetBlobsOptions { Prefix = UserBlobNames.Of(user.Key) }, cancellationToken).ConfigureAwait(false))
             {

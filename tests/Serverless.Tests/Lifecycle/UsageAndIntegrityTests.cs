@@ -104,4 +104,33 @@ public sealed class UsageAndIntegrityTests : IAsyncLifetime
         Assert.Equal(1, (await old.Sweep.RunAsync(false, 100, default)).Purged);
         Assert.Null(await old.Threads.GetAsync(user, "legacy", default));
     }
+
+    [Fact]
+    public async Task TheBackfill_SchedulesEveryUsersLegacyData_SoOneSweepPurgesIt()
+    {
+        // Data as a version without the expiry index left it: rows written raw, no entries.
+        var clock = new Missions.ManualClock(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var old = await LifecycleWorld.CreateAsync(clock);
+        var users = new[] { UserPartition.For("legacy-a"), UserPartition.For("legacy-b") };
+        foreach (var u in users)
+        {
+            var gone = ThreadRecord.New("gone", null, null, false, false, clock.Now, ThreadLineage.None) with { DeletedAt = clock.Now };
+            await old.Storage.Users.AddEntityAsync(ThreadEntities.ThreadRow(u, gone));
+            await old.Storage.Users.AddEntityAsync(new TableEntity(u.Key, UserRowKeys.ForMessage("gone", 1)) { ["Role"] = "user", ["Content"] = "x" });
+            await old.Storage.Users.AddEntityAsync(new TableEntity(u.Key, UserRowKeys.ForMissionRun("m", Serverless.Storage.Missions.MissionStore.NewRunId(clock.Now))!) { ["Status"] = "succeeded" });
+            await old.Storage.Users.AddEntityAsync(new TableEntity(u.Key, UserRowKeys.ForIdempotencyKey("op", "k")) { ["CreatedAt"] = clock.Now });
+            await old.Storage.Users.AddEntityAsync(new TableEntity(u.Key, UserRowKeys.ForThread("live")) { ["ThreadId"] = "live" });
+        }
+
+        clock.Now = clock.Now.AddDays(31);
+        var report = await new ExpiryBackfill(old.Storage, old.Expiry).RunAsync(null, default);
+        Assert.Equal(new BackfillReport(2, 2, 2), report);
+
+        var swept = await old.Sweep.RunAsync(false, 100, default);
+        Assert.Equal(6, swept.Purged);
+        foreach (var u in users)
+        {
+            Assert.Equal([UserRowKeys.ForThread("live")], (await UserWorkload.RowsAsync(old, u)).Select(r => r.RowKey));
+        }
+    }
 }
