@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Serverless.Functions.Api;
+using Serverless.Functions.Api.OpenApi;
 using Serverless.Functions.Identity;
 using Serverless.Storage.Conversations;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
@@ -21,9 +22,13 @@ public static class TranscriptEndpoint
     /// <summary>Messages read per storage page.</summary>
     public const int PageSize = 100;
 
-    /// <summary>Maps the route.</summary>
+    /// <summary>The transcript, relative to the <c>api</c> route prefix (as the function's route is).</summary>
+    public const string Route = "v1/threads/{threadId}/transcript";
+
+    /// <summary>Maps the operation onto the local server's <c>/api</c> group, named as its function.</summary>
     public static void Map(RouteGroupBuilder threads) =>
-        threads.MapGet("/{threadId}/transcript", GetTranscript).WithName("GetTranscript").WithSummary("Streams the whole thread as NDJSON (br/gzip per Accept-Encoding).");
+        threads.MapGet(Route, GetTranscript).WithName(nameof(MessageFunctions.GetTranscript)).WithSummary("Streams the whole thread as NDJSON (br/gzip per Accept-Encoding).")
+            .Answers<MessageView>(StatusCodes.Status200OK, "application/x-ndjson").ProducesProblems(400, 404);
 
     /// <summary>GET the transcript.</summary>
     public static async Task<IResult> GetTranscript(string threadId, HttpRequest request, HttpResponse response, CurrentUser user, ThreadStore threads, MessageStore store, IOptions<JsonOptions> json, CancellationToken cancellationToken)

@@ -22,16 +22,13 @@ public static class AuthenticationSetup
 
     private static readonly HashSet<string> AsymmetricAlgorithms = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"];
 
-    /// <summary>Adds authentication, authorization and <see cref="CurrentUser"/>.</summary>
+    /// <summary>Adds authentication with the app's schemes; <see cref="Api.ApiPipeline"/> authenticates each non-anonymous operation with it.</summary>
     /// <exception cref="InvalidOperationException">The configuration is unsafe or incomplete; the message says what to set.</exception>
     public static IServiceCollection AddUserAuthentication(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
         var options = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
         Validate(options, environment);
 
-        services.AddHttpContextAccessor();
-        services.AddScoped<CurrentUser>();
-        services.AddAuthorization();
         var builder = services.AddAuthentication(UserScheme)
             .AddPolicyScheme(UserScheme, "Bearer token or App Service Authentication", policy => policy.ForwardDefaultSelector = context =>
                 options.TrustAppServiceAuthentication && context.Request.Headers.ContainsKey(AppServicePrincipalHandler.PrincipalHeader) ? AppServiceScheme : BearerScheme)

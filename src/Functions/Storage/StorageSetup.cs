@@ -32,15 +32,12 @@ public static class StorageSetup
             var (connection, names, clientOptions) = Parts(provider);
             return new AppTables(
                 new TableClient(connection, names.UserTable, clientOptions),
-                new TableClient(connection, names.TimerTable, clientOptions),
                 new TableClient(connection, names.DueTable, clientOptions));
         });
         services.AddSingleton(provider =>
         {
             var (connection, names, clientOptions) = Parts(provider);
-            return new AppContainers(
-                new BlobContainerClient(connection, names.PayloadContainer, clientOptions),
-                new BlobContainerClient(connection, names.LockContainer, clientOptions));
+            return new AppContainers(new BlobContainerClient(connection, names.PayloadContainer, clientOptions));
         });
         services.AddSingleton(provider => new PayloadStore(provider.GetRequiredService<AppContainers>().Payloads));
         services.AddSingleton(provider => new SettingsStore(provider.GetRequiredService<AppTables>().Users));
@@ -66,11 +63,9 @@ public static class StorageSetup
 
 /// <summary>The app's tables.</summary>
 /// <param name="Users">Every user's rows, partitioned by user.</param>
-/// <param name="Timers">Timer bookkeeping.</param>
 /// <param name="Due">The due-mission index, across users.</param>
-public sealed record AppTables(TableClient Users, TableClient Timers, TableClient Due);
+public sealed record AppTables(TableClient Users, TableClient Due);
 
 /// <summary>The app's blob containers.</summary>
 /// <param name="Payloads">Large content, under each user's prefix.</param>
-/// <param name="Locks">Lease blobs that keep one instance per timer job.</param>
-public sealed record AppContainers(BlobContainerClient Payloads, BlobContainerClient Locks);
+public sealed record AppContainers(BlobContainerClient Payloads);

@@ -78,12 +78,6 @@ public sealed class ApiConventionTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ReadinessProbe_AnswersOnTheRoot()
-    {
-        Assert.Equal(HttpStatusCode.OK, (await factory.CreateClient().GetAsync("/")).StatusCode);
-    }
-
-    [Fact]
     public async Task OpenApiDocument_DescribesTheApi()
     {
         var response = await factory.CreateClient().GetAsync("/api/v1/openapi.json");

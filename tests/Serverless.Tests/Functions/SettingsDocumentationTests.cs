@@ -20,7 +20,6 @@ public sealed class SettingsDocumentationTests
         { StorageOptions.Section, typeof(StorageOptions) },
         { AuthOptions.Section, typeof(AuthOptions) },
         { ApiOptions.Section, typeof(ApiOptions) },
-        { TimerOptions.Section, typeof(TimerOptions) },
         { ConversationOptions.Section, typeof(ConversationOptions) },
         { MissionOptions.Section, typeof(MissionOptions) },
     };
@@ -45,7 +44,8 @@ public sealed class SettingsDocumentationTests
         var sample = Sample();
 
         Assert.False(sample.GetProperty("IsEncrypted").GetBoolean());
-        Assert.Equal("custom", sample.GetProperty("Values").GetProperty("FUNCTIONS_WORKER_RUNTIME").GetString());
+        Assert.Equal("dotnet-isolated", sample.GetProperty("Values").GetProperty("FUNCTIONS_WORKER_RUNTIME").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(sample.GetProperty("Values").GetProperty("AzureWebJobsStorage").GetString()));
         Assert.Equal(7071, sample.GetProperty("Host").GetProperty("LocalHttpPort").GetInt32());
     }
 
