@@ -49,6 +49,30 @@ public sealed class SettingsDocumentationTests
         Assert.Equal(7071, sample.GetProperty("Host").GetProperty("LocalHttpPort").GetInt32());
     }
 
+    [Fact]
+    public void TimerScheduleSettings_AreAppSettings_WithTheValueTheLocalServerUses()
+    {
+        // The host resolves %Setting% in a [TimerTrigger] from its app settings (local.settings.json, infra);
+        // the local server from its configuration (appsettings.json). Both must know it, with one value.
+        var values = Sample().GetProperty("Values");
+        var appSettings = JsonDocument.Parse(File.ReadAllText(RepositoryPaths.Combine("src", "Functions", "appsettings.json"))).RootElement;
+        var bicep = File.ReadAllText(RepositoryPaths.Combine("infra", "main.bicep"));
+        var references = FunctionCatalogTests.BuiltFunctions()
+            .Select(f => f.GetProperty("bindings")[0])
+            .Where(b => b.GetProperty("type").GetString() == "timerTrigger")
+            .SelectMany(b => System.Text.RegularExpressions.Regex.Matches(b.GetProperty("schedule").GetString()!, "%([^%]+)%").Select(m => m.Groups[1].Value))
+            .ToList();
+
+        Assert.NotEmpty(references);
+        foreach (var setting in references)
+        {
+            var appSetting = setting.Replace(":", "__", StringComparison.Ordinal);
+            var local = setting.Split(':').Aggregate(appSettings, (element, part) => element.GetProperty(part)).GetString();
+            Assert.Equal(local, values.GetProperty(appSetting).GetString());
+            Assert.Contains($"name: '{appSetting}'", bicep, StringComparison.Ordinal);
+        }
+    }
+
     private static JsonElement Sample() =>
         JsonDocument.Parse(File.ReadAllText(RepositoryPaths.Combine("local.settings.sample.json")), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip }).RootElement;
 
