@@ -70,6 +70,8 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
             builder.UseSetting(key, value);
         }
 
+        // Every answer of every API test is held to the OpenAPI document.
+        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, OpenApiContract.CheckingStartupFilter>());
         if (!localScheduler)
         {
             builder.ConfigureTestServices(services =>

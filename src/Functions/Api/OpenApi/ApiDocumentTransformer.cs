@@ -4,8 +4,9 @@ using Microsoft.OpenApi;
 namespace Serverless.Functions.Api.OpenApi;
 
 /// <summary>
-/// The document as a whole: title, the bearer security scheme, and no <c>servers</c> (paths start
-/// with <c>/api</c>, so the document is the same whichever host and address serve it).
+/// The document as a whole: title, tag descriptions, the bearer security scheme, and one relative
+/// server, <c>/</c>: paths start with <c>/api</c>, so the document is the same whichever host and
+/// address serve it.
 /// </summary>
 internal sealed class ApiDocumentTransformer : IOpenApiDocumentTransformer
 {
@@ -21,7 +22,14 @@ internal sealed class ApiDocumentTransformer : IOpenApiDocumentTransformer
             Description = "Threads, messages, missions and settings of AI assistant apps, per signed-in user. Errors are RFC 9457 problem+json with a stable code.",
             License = new OpenApiLicense { Name = "MIT", Identifier = "MIT" },
         };
-        document.Servers = [];
+        document.Servers = [new OpenApiServer { Url = "/", Description = "The host that served this document." }];
+        document.Tags = new HashSet<OpenApiTag>(
+        [
+            new OpenApiTag { Name = "Service", Description = "Health and this document; anonymous." },
+            new OpenApiTag { Name = "Settings", Description = "Synced preferences: one JSON value per namespace and key." },
+            new OpenApiTag { Name = "Conversations", Description = "Threads, their messages, forks, summaries and transcripts." },
+            new OpenApiTag { Name = "Missions", Description = "Scheduled webhooks and their run log." },
+        ]);
         document.Components ??= new OpenApiComponents();
         document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
         document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
