@@ -42,17 +42,13 @@ internal sealed class ConversationsDeployment
         var names = new
         {
             Users = Azurite.UniqueName("cu"),
-            Timers = Azurite.UniqueName("ct"),
             Due = Azurite.UniqueName("cd"),
             Payloads = Azurite.UniqueName("cp"),
-            Locks = Azurite.UniqueName("cl"),
         };
         environment = AppSuite.ServerEnvironment(azurite.ConnectionString, secret);
         environment["Storage__UserTable"] = names.Users;
-        environment["Storage__TimerTable"] = names.Timers;
         environment["Storage__DueTable"] = names.Due;
         environment["Storage__PayloadContainer"] = names.Payloads;
-        environment["Storage__LockContainer"] = names.Locks;
         environment["Api__CursorSigningKey"] = cursorKey;
 
         var options = new StorageClientOptions { RoundTrips = RoundTrips };
@@ -60,8 +56,8 @@ internal sealed class ConversationsDeployment
         Payloads = new BlobContainerClient(azurite.Connection, names.Payloads, options);
         Threads = new ThreadStore(Table, TimeProvider.System);
         Messages = new MessageStore(Table, Threads, new PayloadStore(Payloads), TimeProvider.System);
-        tables = [Table, new TableClient(azurite.Connection, names.Timers), new TableClient(azurite.Connection, names.Due)];
-        containers = [Payloads, new BlobContainerClient(azurite.Connection, names.Locks)];
+        tables = [Table, new TableClient(azurite.Connection, names.Due)];
+        containers = [Payloads];
     }
 
     public string UserId { get; }

@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 
-namespace Serverless.Tests.Testing;
+namespace Serverless.Testing;
 
 /// <summary>
 /// A <see cref="FunctionContext"/> built by a test, as input to worker middleware: the function's
@@ -47,7 +47,7 @@ public sealed class TestFunctionContext : FunctionContext
     {
         public override ImmutableArray<FunctionParameter> Parameters => [];
 
-        public override string PathToAssembly => typeof(Program).Assembly.Location;
+        public override string PathToAssembly => typeof(TestFunctionContext).Assembly.Location;
 
         public override string EntryPoint => name;
 
