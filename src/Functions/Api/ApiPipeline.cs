@@ -34,7 +34,8 @@ public sealed partial class ApiPipeline(
 
             await next();
         }
-        catch (Exception exception) when (!context.Response.HasStarted)
+        // A client that went away gets no answer, and its cancellation is no fault of ours.
+        catch (Exception exception) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
             await AnswerFaultAsync(context, exception);
         }

@@ -62,7 +62,7 @@ public sealed class OpenApiContract
         }
 
         var mediaType = (contentType ?? string.Empty).Split(';')[0].Trim();
-        if (content[mediaType] is not JsonObject media)
+        if ((content[mediaType] ?? content["*/*"]) is not JsonObject media)
         {
             return [$"{operationId} {status} answered {mediaType}, documented: {string.Join(", ", content.Select(c => c.Key))}"];
         }

@@ -82,8 +82,8 @@ public static class ApiDescriptions
     /// <summary>A 204 answer without a body.</summary>
     public static RouteHandlerBuilder AnswersNoContent(this RouteHandlerBuilder builder) => builder.Produces(StatusCodes.Status204NoContent);
 
-    /// <summary>A 200 answer of bytes whose type the content says.</summary>
-    public static RouteHandlerBuilder AnswersBytes(this RouteHandlerBuilder builder) => builder.Produces<Stream>(StatusCodes.Status200OK, "application/octet-stream");
+    /// <summary>A 200 answer of bytes of any media type (the stored content says which).</summary>
+    public static RouteHandlerBuilder AnswersBytes(this RouteHandlerBuilder builder) => builder.Produces<Stream>(StatusCodes.Status200OK, "*/*");
 
     /// <summary>problem+json answers with these statuses.</summary>
     public static TBuilder ProducesProblems<TBuilder>(this TBuilder builder, params int[] statuses)
