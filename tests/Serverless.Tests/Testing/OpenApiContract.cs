@@ -62,7 +62,8 @@ public sealed class OpenApiContract
         }
 
         var mediaType = (contentType ?? string.Empty).Split(';')[0].Trim();
-        if ((content[mediaType] ?? content["*/*"]) is not JsonObject media)
+        // Bytes documented as application/octet-stream are served with the media type they were stored with.
+        if ((content[mediaType] ?? content["application/octet-stream"]) is not JsonObject media)
         {
             return [$"{operationId} {status} answered {mediaType}, documented: {string.Join(", ", content.Select(c => c.Key))}"];
         }

@@ -82,8 +82,11 @@ public static class ApiDescriptions
     /// <summary>A 204 answer without a body.</summary>
     public static RouteHandlerBuilder AnswersNoContent(this RouteHandlerBuilder builder) => builder.Produces(StatusCodes.Status204NoContent);
 
-    /// <summary>A 200 answer of bytes of any media type (the stored content says which).</summary>
-    public static RouteHandlerBuilder AnswersBytes(this RouteHandlerBuilder builder) => builder.Produces<Stream>(StatusCodes.Status200OK, "*/*");
+    /// <summary>
+    /// A 200 answer of bytes, documented as <c>application/octet-stream</c>: the answer carries the media
+    /// type the bytes were stored with (endpoint metadata cannot name a wildcard range).
+    /// </summary>
+    public static RouteHandlerBuilder AnswersBytes(this RouteHandlerBuilder builder) => builder.Produces<Stream>(StatusCodes.Status200OK, "application/octet-stream");
 
     /// <summary>problem+json answers with these statuses.</summary>
     public static TBuilder ProducesProblems<TBuilder>(this TBuilder builder, params int[] statuses)
