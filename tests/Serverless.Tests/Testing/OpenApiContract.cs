@@ -88,14 +88,17 @@ public sealed class OpenApiContract
             var result = schema.Evaluate(json.RootElement, Evaluation);
             if (!result.IsValid)
             {
-                failures.Add($"{operationId} {status} {mediaType} does not match its schema: " + string.Join("; ",
-                    (result.Details ?? []).Where(d => d.Errors is { Count: > 0 }).SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation} {e.Key}: {e.Value}")).Take(5))
-                    + $" — body: {(instance.Length > 300 ? instance[..300] + "…" : instance)}");
+                failures.Add($"{operationId} {status} {mediaType} does not match its schema: " + string.Join("; ", ErrorsOf(result).Take(5))
+                    + $" — body: {(instance.Length > 1000 ? instance[..1000] + "…" : instance)}");
             }
         }
 
         return failures;
     }
+
+    private static IEnumerable<string> ErrorsOf(EvaluationResults result) =>
+        (result.Errors ?? new Dictionary<string, string>()).Select(e => $"{result.InstanceLocation} ({result.SchemaLocation}) {e.Key}: {e.Value}")
+            .Concat((result.Details ?? []).SelectMany(ErrorsOf));
 
     private JsonSchema Build(JsonNode schema)
     {

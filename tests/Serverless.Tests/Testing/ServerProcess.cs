@@ -184,6 +184,10 @@ public sealed class ServerProcess : IAsyncDisposable
             catch (HttpRequestException e) when (e.InnerException is SocketException || e.HttpRequestError == HttpRequestError.ConnectionError)
             {
             }
+            catch (TaskCanceledException)
+            {
+                // A first answer slower than the client's timeout (a loaded machine): ask again until the deadline.
+            }
 
             await Task.Delay(ReadinessPollInterval);
         }

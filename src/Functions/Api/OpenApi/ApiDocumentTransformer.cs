@@ -39,6 +39,29 @@ internal sealed class ApiDocumentTransformer : IOpenApiDocumentTransformer
             BearerFormat = "JWT",
             Description = "The user's token from the configured identity provider; its sub is the user id.",
         };
+        foreach (var schema in (document.Components.Schemas ?? new Dictionary<string, IOpenApiSchema>()).Values.OfType<OpenApiSchema>())
+        {
+            AnyJsonMayBeNull(schema);
+        }
+
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// A nullable <see cref="System.Text.Json.JsonElement"/> property is generated as <c>oneOf: [null, JsonElement]</c>;
+    /// JsonElement's schema accepts any value, null too, so a null matches both and fails <c>oneOf</c>.
+    /// Any JSON value, null included, is what such a property holds: keep just that. (Done on the
+    /// finished document: the null wrapper is added after the schema transformers have run.)
+    /// </summary>
+    private static void AnyJsonMayBeNull(OpenApiSchema schema)
+    {
+        foreach (var (name, property) in (schema.Properties ?? new Dictionary<string, IOpenApiSchema>()).ToList())
+        {
+            if (property is OpenApiSchema { OneOf: { Count: 2 } alternatives }
+                && alternatives.OfType<OpenApiSchemaReference>().FirstOrDefault(a => a.Reference.Id == nameof(System.Text.Json.JsonElement)) is { } any)
+            {
+                schema.Properties![name] = new OpenApiSchema { Description = any.Description ?? property.Description };
+            }
+        }
     }
 }
