@@ -71,8 +71,9 @@ public sealed class ServerProcess : IAsyncDisposable
             var ready = await WaitUntilReadyAsync(process, port, readinessTimeout ?? TimeSpan.FromSeconds(60), started);
             return new ServerProcess(process, output, port, ready);
         }
-        catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+        catch (Exception e)
         {
+            // Whatever went wrong, the process must not outlive the test.
             await server.DisposeAsync();
             throw new InvalidOperationException($"{e.Message}\nServer output:\n{server.Output}", e);
         }
