@@ -8,14 +8,12 @@ namespace Serverless.Functions.Timers;
 /// </summary>
 public sealed class TimerRegistry
 {
-    private readonly Dictionary<string, ScheduledTimerJob> byName;
-
     internal TimerRegistry(IEnumerable<TimerJobRegistration> registrations, IConfiguration configuration, TimeProvider time)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var jobs = new List<ScheduledTimerJob>();
         var errors = new List<string>();
-        byName = new Dictionary<string, ScheduledTimerJob>(StringComparer.OrdinalIgnoreCase);
+        var byName = new Dictionary<string, ScheduledTimerJob>(StringComparer.OrdinalIgnoreCase);
         foreach (var registration in registrations)
         {
             try
@@ -47,7 +45,4 @@ public sealed class TimerRegistry
 
     /// <summary>The jobs, in registration order.</summary>
     public IReadOnlyList<ScheduledTimerJob> Jobs { get; }
-
-    /// <summary>The job named <paramref name="name"/> (case-insensitive), or <c>null</c>.</summary>
-    public ScheduledTimerJob? Find(string name) => byName.GetValueOrDefault(name);
 }
