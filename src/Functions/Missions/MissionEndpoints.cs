@@ -177,7 +177,10 @@ public static partial class MissionEndpoints
         }
     }
 
-    /// <summary>POST rotate-secret: returns the new secret once; the old one signs too until the grace period ends.</summary>
+    /// <summary>
+    /// POST rotate-secret: returns the new secret once; the old one signs too until the grace period ends. It needs no old
+    /// secret: one that no longer decrypts (its key is gone) is dropped, which is how such a mission is recovered.
+    /// </summary>
     public static async Task<IResult> RotateSecret(string id, HttpRequest request, HttpResponse response, CurrentUser user, MissionStore store, MissionFiring firing,
         MissionSecretProtector protector, IOptions<MissionOptions> options, CancellationToken cancellationToken)
     {
@@ -187,12 +190,16 @@ public static partial class MissionEndpoints
         }
 
         var secret = WebhookSignature.NewSecret();
-        var result = await UpdateAsync(id, ifMatch, user, store, firing, (record, now) => (record.DefinitionJson, record.State with
+        var result = await UpdateAsync(id, ifMatch, user, store, firing, (record, now) =>
         {
-            SecretCipher = protector.Protect(secret, user.Partition.Key, id),
-            PreviousSecretCipher = record.State.SecretCipher,
-            PreviousSecretExpiresAt = now + options.Value.SecretRotationGrace,
-        }), cancellationToken);
+            var keep = record.State.SecretCipher is { } current && protector.CanUnprotect(current, user.Partition.Key, id);
+            return (record.DefinitionJson, record.State with
+            {
+                SecretCipher = protector.Protect(secret, user.Partition.Key, id),
+                PreviousSecretCipher = keep ? record.State.SecretCipher : null,
+                PreviousSecretExpiresAt = keep ? now + options.Value.SecretRotationGrace : null,
+            });
+        }, cancellationToken);
         return Respond(result, response, r => TypedResults.Ok(new MissionWithSecret(MissionView.From(r), WebhookSignature.Format(secret))));
     }
 
