@@ -157,9 +157,11 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'AzureWebJobsStorage__clientId', value: identity.properties.clientId }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.properties.clientId};Authorization=AAD' }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
-        // The app's storage: endpoints without a key mean Entra ID (DefaultAzureCredential picks AZURE_CLIENT_ID).
+        // The app's storage: service URIs with the user-assigned identity (Entra ID, no key).
         { name: 'AZURE_CLIENT_ID', value: identity.properties.clientId }
-        { name: 'Storage__ConnectionString', value: 'AccountName=${storage.name};TableEndpoint=${storage.properties.primaryEndpoints.table};BlobEndpoint=${storage.properties.primaryEndpoints.blob}' }
+        { name: 'Storage__TableServiceUri', value: storage.properties.primaryEndpoints.table }
+        { name: 'Storage__BlobServiceUri', value: storage.properties.primaryEndpoints.blob }
+        { name: 'Storage__ClientId', value: identity.properties.clientId }
         { name: 'Auth__Issuer', value: authIssuer }
         { name: 'Auth__Audience', value: authAudience }
         { name: 'Auth__JwksUri', value: authJwksUri }

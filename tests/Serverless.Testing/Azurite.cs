@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
 using Serverless.Storage;
 
 namespace Serverless.Testing;
@@ -39,13 +42,22 @@ public sealed class Azurite : IAsyncDisposable
 
     /// <summary>A Shared Key connection string with path-style endpoints, as Azurite wants.</summary>
     public string ConnectionString =>
-        $"DefaultEndpointsProtocol=http;AccountName={StorageConnection.DevelopmentAccountName};" +
+        $"DefaultEndpointsProtocol=http;AccountName={AccountName};" +
         "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
-        $"TableEndpoint=http://127.0.0.1:{TablePort}/{StorageConnection.DevelopmentAccountName};" +
-        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/{StorageConnection.DevelopmentAccountName};";
+        $"TableEndpoint=http://127.0.0.1:{TablePort}/{AccountName};" +
+        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/{AccountName};";
 
-    /// <summary>The parsed connection.</summary>
-    public StorageConnection Connection => StorageConnection.Parse(ConnectionString);
+    /// <summary>The emulator's well-known account.</summary>
+    public static string AccountName => "devstoreaccount1";
+
+    /// <summary>The account's clients, with the app's pipeline; <paramref name="customize"/> runs on each client's options after it (a transport, a counter).</summary>
+    public StorageAccount Connect(Action<ClientOptions>? customize = null) => StorageAccount.FromConnectionString(ConnectionString, customize);
+
+    /// <summary>A client for table <paramref name="name"/>, with the app's pipeline (see <see cref="Connect"/>).</summary>
+    public TableClient Table(string name, Action<ClientOptions>? customize = null) => Connect(customize).Tables.GetTableClient(name);
+
+    /// <summary>A client for container <paramref name="name"/>, with the app's pipeline (see <see cref="Connect"/>).</summary>
+    public BlobContainerClient Container(string name, Action<ClientOptions>? customize = null) => Connect(customize).Blobs.GetBlobContainerClient(name);
 
     /// <summary>The CPU time Azurite has used so far: the difference across a benchmark run is the server's share of the work.</summary>
     public TimeSpan ProcessorTime

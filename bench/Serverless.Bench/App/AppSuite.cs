@@ -4,8 +4,6 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
-using Serverless.Storage.Http;
-using Serverless.Storage.Tables;
 using Serverless.Storage.Users;
 
 namespace Serverless.Bench.App;
@@ -161,7 +159,7 @@ internal static class AppSuite
         await using var process = AppProcess.Start(server, environment);
         using var client = await ReadyClientAsync(process, token);
         await using var function = await InProcessFunction.StartAsync(environment, token);
-        var table = new TableClient(azurite.Connection, UserTable, new StorageClientOptions());
+        var table = azurite.Table(UserTable);
         var (api, invoked, raw) = await SettingsLatency.MeasureAsync(
             client, path, () => function.GetSettingAsync(SettingNamespace, SettingKey), table, UserPartition.For(userId).Key, UserRowKeys.ForSetting(SettingNamespace, SettingKey), warmup, requests);
 

@@ -22,6 +22,8 @@ internal sealed class LatencySample
         return sorted[Math.Clamp(rank - 1, 0, sorted.Count - 1)];
     }
 
+    public double Mean => milliseconds.Count == 0 ? double.NaN : milliseconds.Average();
+
     public double Min => milliseconds.Count == 0 ? double.NaN : milliseconds.Min();
 
     public double Max => milliseconds.Count == 0 ? double.NaN : milliseconds.Max();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using Azure.Data.Tables;
 using Serverless.Storage.Tables;
 
 namespace Serverless.Bench.App;
@@ -70,6 +71,6 @@ internal static class SettingsLatency
 
     private static async Task TableGetAsync(TableClient table, string partitionKey, string rowKey)
     {
-        _ = await table.GetAsync(partitionKey, rowKey) ?? throw new InvalidOperationException("the setting's row is missing");
+        _ = await table.FindAsync(partitionKey, rowKey) ?? throw new InvalidOperationException("the setting's row is missing");
     }
 }

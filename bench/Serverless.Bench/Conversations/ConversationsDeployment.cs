@@ -6,11 +6,11 @@ using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Options;
 using Serverless.Bench.App;
 using Serverless.Functions.Api;
-using Serverless.Storage.Blobs;
+using Azure.Storage.Blobs;
 using Serverless.Storage.Conversations;
-using Serverless.Storage.Http;
+using Serverless.Storage.Pipeline;
 using Serverless.Storage.Payloads;
-using Serverless.Storage.Tables;
+using Azure.Data.Tables;
 using Serverless.Storage.Users;
 using Serverless.Testing;
 
@@ -51,12 +51,12 @@ internal sealed class ConversationsDeployment
         environment["Storage__PayloadContainer"] = names.Payloads;
         environment["Api__CursorSigningKey"] = cursorKey;
 
-        var options = new StorageClientOptions { RoundTrips = RoundTrips };
-        Table = new TableClient(azurite.Connection, names.Users, options);
-        Payloads = new BlobContainerClient(azurite.Connection, names.Payloads, options);
+        var counted = azurite.Connect(RoundTrips.AddTo);
+        Table = counted.Tables.GetTableClient(names.Users);
+        Payloads = counted.Blobs.GetBlobContainerClient(names.Payloads);
         Threads = new ThreadStore(Table, TimeProvider.System);
         Messages = new MessageStore(Table, Threads, new PayloadStore(Payloads), TimeProvider.System);
-        tables = [Table, new TableClient(azurite.Connection, names.Due)];
+        tables = [Table, azurite.Table(names.Due)];
         containers = [Payloads];
     }
 
@@ -172,7 +172,7 @@ internal sealed class ConversationsDeployment
     {
         var protector = new CursorProtector(Options.Create(new ApiOptions { CursorSigningKey = cursorKey }), new HostingEnvironment { EnvironmentName = "Production" });
         var scope = $"messages:{threadId}:{(descending ? "desc" : "asc")}";
-        return protector.Protect(UserId, scope, new TableContinuation(User.Key, after.ToString(CultureInfo.InvariantCulture)))!;
+        return protector.Protect(UserId, scope, after.ToString(CultureInfo.InvariantCulture))!;
     }
 
     /// <summary>Deletes the part's tables and containers (missing ones are fine).</summary>
@@ -180,12 +180,12 @@ internal sealed class ConversationsDeployment
     {
         foreach (var table in tables)
         {
-            await table.DeleteTableAsync();
+            await table.DeleteAsync();
         }
 
         foreach (var container in containers)
         {
-            await container.DeleteContainerAsync();
+            await container.DeleteIfExistsAsync();
         }
     }
 }

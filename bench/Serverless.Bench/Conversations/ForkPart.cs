@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using Serverless.Bench.App;
 using Serverless.Storage.Conversations;
+using Azure.Data.Tables;
 using Serverless.Storage.Tables;
 
 namespace Serverless.Bench.Conversations;
@@ -102,7 +103,7 @@ internal static class ForkPart
     }
 
     private static async Task<int> CountRowsAsync(ConversationsDeployment deployment) =>
-        (await deployment.Table.QueryAllAsync(ODataFilter.Create($"PartitionKey eq {deployment.User.Key}"), ["RowKey"])).Count;
+        (await deployment.Table.ReadAllAsync(TableClient.CreateQueryFilter($"PartitionKey eq {deployment.User.Key}"), ["RowKey"])).Count;
 
     internal sealed record Settings(int ParentMessages, int Forks)
     {

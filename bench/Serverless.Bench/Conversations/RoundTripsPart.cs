@@ -1,8 +1,6 @@
-using Serverless.Storage.Blobs;
 using Serverless.Storage.Conversations;
-using Serverless.Storage.Http;
+using Serverless.Storage.Pipeline;
 using Serverless.Storage.Payloads;
-using Serverless.Storage.Tables;
 using Serverless.Storage.Users;
 using Serverless.Testing;
 
@@ -19,10 +17,9 @@ internal static class RoundTripsPart
     {
         Figures.Progress("roundtrips: counting storage requests per operation");
         var counter = new RoundTripCounter();
-        var options = new StorageClientOptions { RoundTrips = counter };
-        var table = new TableClient(azurite.Connection, Azurite.UniqueName("conv"), options);
+        var table = azurite.Table(Azurite.UniqueName("conv"), counter.AddTo);
         await table.CreateIfNotExistsAsync();
-        var container = new BlobContainerClient(azurite.Connection, Azurite.UniqueName("conv"), options);
+        var container = azurite.Container(Azurite.UniqueName("conv"), counter.AddTo);
         await container.CreateIfNotExistsAsync();
         var threads = new ThreadStore(table, TimeProvider.System);
         var messages = new MessageStore(table, threads, new PayloadStore(container), TimeProvider.System);
@@ -86,8 +83,8 @@ internal static class RoundTripsPart
         watch.Restart();
         Figures.Write("unarchive 1,001 messages: round trips", await Count(() => archiver.UnsealAsync(user, "bench", int.MaxValue, default)));
         Figures.Write("unarchive 1,001 messages: seconds", Math.Round(watch.Elapsed.TotalSeconds, 2));
-        await table.DeleteTableAsync();
-        await container.DeleteContainerAsync();
+        await table.DeleteAsync();
+        await container.DeleteIfExistsAsync();
         return 0;
     }
 }

@@ -6,8 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Serverless.Functions.Missions;
 using Serverless.Functions.Timers;
-using Serverless.Storage.Blobs;
-using Serverless.Storage.Http;
+using Serverless.Storage.Pipeline;
 using Serverless.Storage.Missions;
 using Serverless.Storage.Payloads;
 using Serverless.Storage.Tables;
@@ -54,10 +53,10 @@ internal static class MissionsSuite
     private static async Task RunOnceAsync(Azurite azurite, int port, int total)
     {
         var counter = new RoundTripCounter();
-        var storageOptions = new StorageClientOptions { RoundTrips = counter };
-        var users = new TableClient(azurite.Connection, Azurite.UniqueName("mu"), storageOptions);
-        var dueTable = new TableClient(azurite.Connection, Azurite.UniqueName("md"), storageOptions);
-        var payloads = new BlobContainerClient(azurite.Connection, Azurite.UniqueName("mp"), storageOptions);
+        var account = azurite.Connect(counter.AddTo);
+        var users = account.Tables.GetTableClient(Azurite.UniqueName("mu"));
+        var dueTable = account.Tables.GetTableClient(Azurite.UniqueName("md"));
+        var payloads = account.Blobs.GetBlobContainerClient(Azurite.UniqueName("mp"));
         await users.CreateIfNotExistsAsync();
         await dueTable.CreateIfNotExistsAsync();
         await payloads.CreateIfNotExistsAsync();
@@ -104,9 +103,9 @@ internal static class MissionsSuite
 
         await job.RunAsync(new TimerInvocation("MissionsTick", now, IsPastDue: false, NextOccurrence: null), default);
         Figures.Write($"{total} missions, none due: storage round trips per tick", counter.Reset());
-        await users.DeleteTableAsync();
-        await dueTable.DeleteTableAsync();
-        await payloads.DeleteContainerAsync();
+        await users.DeleteAsync();
+        await dueTable.DeleteAsync();
+        await payloads.DeleteIfExistsAsync();
     }
 
     private static HttpListener StartReceiver(out int port)

@@ -3,18 +3,18 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
-using Serverless.Storage.Tables;
 
 namespace Serverless.Functions.Api;
 
 /// <summary>
-/// Turns a storage continuation into an opaque cursor and back. A cursor is the continuation plus
+/// Turns a position in a list (a storage continuation token, or a store's own resume point) into an
+/// opaque cursor and back. A cursor is the position plus
 /// an HMAC-SHA256 over it, the user id and the list it belongs to, so a client cannot forge one,
 /// alter one, or use one on another user's list or on another list of its own.
 /// </summary>
 public sealed class CursorProtector
 {
-    private const int Version = 1;
+    private const int Version = 2;
     private readonly byte[] key;
 
     /// <summary>Creates the protector from <see cref="ApiOptions.CursorSigningKey"/>.</summary>
@@ -45,22 +45,22 @@ public sealed class CursorProtector
         }
     }
 
-    /// <summary>The cursor for <paramref name="continuation"/> on list <paramref name="scope"/> of <paramref name="userId"/>; null when there is no next page.</summary>
-    public string? Protect(string userId, string scope, TableContinuation? continuation)
+    /// <summary>The cursor for <paramref name="position"/> on list <paramref name="scope"/> of <paramref name="userId"/>; null when there is no next page.</summary>
+    public string? Protect(string userId, string scope, string? position)
     {
-        if (continuation is null)
+        if (position is null)
         {
             return null;
         }
 
-        var payload = JsonSerializer.SerializeToUtf8Bytes(new CursorPayload(Version, continuation.NextPartitionKey, continuation.NextRowKey));
+        var payload = JsonSerializer.SerializeToUtf8Bytes(new CursorPayload(Version, position));
         return WebEncoders.Base64UrlEncode(payload) + "." + WebEncoders.Base64UrlEncode(Mac(userId, scope, payload));
     }
 
     /// <summary>Reads a cursor back; false when it is malformed, altered, or minted for another user or list.</summary>
-    public bool TryUnprotect(string userId, string scope, string cursor, out TableContinuation? continuation)
+    public bool TryUnprotect(string userId, string scope, string cursor, out string? position)
     {
-        continuation = null;
+        position = null;
         var dot = cursor.IndexOf('.', StringComparison.Ordinal);
         if (dot <= 0 || cursor.Length > 4096)
         {
@@ -77,12 +77,12 @@ public sealed class CursorProtector
             }
 
             var parsed = JsonSerializer.Deserialize<CursorPayload>(payload);
-            if (parsed is null || parsed.V != Version || string.IsNullOrEmpty(parsed.Pk))
+            if (parsed is null || parsed.V != Version || string.IsNullOrEmpty(parsed.P))
             {
                 return false;
             }
 
-            continuation = new TableContinuation(parsed.Pk, parsed.Rk);
+            position = parsed.P;
             return true;
         }
         catch (Exception e) when (e is FormatException or JsonException)
@@ -98,5 +98,5 @@ public sealed class CursorProtector
         return HMACSHA256.HashData(key, message);
     }
 
-    private sealed record CursorPayload(int V, string Pk, string? Rk);
+    private sealed record CursorPayload(int V, string P);
 }

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Azure;
 using Serverless.Functions.Identity;
-using Serverless.Storage.Tables;
+using Azure.Data.Tables;
 using Serverless.Storage.Users;
 
 namespace Serverless.Functions.Api;

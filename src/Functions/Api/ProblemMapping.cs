@@ -1,4 +1,4 @@
-using Serverless.Storage;
+using Azure;
 using Serverless.Storage.Tables;
 
 namespace Serverless.Functions.Api;
@@ -30,17 +30,21 @@ public static class ProblemMapping
         BadHttpRequestException { StatusCode: 413 } => (413, ProblemCodes.PayloadTooLarge, "The request body is too large.", exception.Message),
         BadHttpRequestException { StatusCode: 400 } => (400, ProblemCodes.ValidationFailed, "The request is invalid.", "The request could not be read."),
         KeyTooLongException => (400, ProblemCodes.ValidationFailed, "An identifier is too long.", exception.Message),
-        StorageException { IsThrottled: true } or StorageException { Status: 0 } => (503, ProblemCodes.StorageUnavailable, "Storage is busy or unreachable; retry shortly.", null),
-        StorageException { IsPreconditionFailed: true } => (412, ProblemCodes.PreconditionFailed, "The resource has changed.", "If-Match does not name the current version."),
-        StorageException { IsConflict: true } => (409, ProblemCodes.Conflict, "Conflict.", "The resource already exists or was changed concurrently."),
-        StorageException { IsNotFound: true } => (404, ProblemCodes.NotFound, "Not found.", null),
-        StorageException { Status: 400 or 413, ErrorCode: "EntityTooLarge" or "PropertyValueTooLarge" or "RequestBodyTooLarge" or "KeyValueTooLarge" } =>
+        _ when IsTransient(exception) => (503, ProblemCodes.StorageUnavailable, "Storage is busy or unreachable; retry shortly.", null),
+        RequestFailedException { Status: 412 } => (412, ProblemCodes.PreconditionFailed, "The resource has changed.", "If-Match does not name the current version."),
+        RequestFailedException { Status: 409 } => (409, ProblemCodes.Conflict, "Conflict.", "The resource already exists or was changed concurrently."),
+        RequestFailedException { Status: 404 } => (404, ProblemCodes.NotFound, "Not found.", null),
+        RequestFailedException { Status: 400 or 413, ErrorCode: "EntityTooLarge" or "PropertyValueTooLarge" or "RequestBodyTooLarge" or "KeyValueTooLarge" } =>
             (413, ProblemCodes.PayloadTooLarge, "The content is too large to store.", null),
         _ => (500, ProblemCodes.InternalError, "An unexpected error occurred.", null),
     };
 
-    /// <summary>Whether a client should retry after a pause (storage throttling or unreachable).</summary>
-    public static bool IsTransient(Exception exception) => exception is StorageException { IsThrottled: true } or StorageException { Status: 0 };
+    /// <summary>
+    /// Whether a client should retry after a pause: storage did not answer (status 0: no try got a response),
+    /// throttled (429, 503 ServerBusy) or timed out on its side (500 OperationTimedOut).
+    /// </summary>
+    public static bool IsTransient(Exception exception) =>
+        exception is RequestFailedException { Status: 0 or 429 or 503 } or RequestFailedException { Status: 500, ErrorCode: "OperationTimedOut" };
 
     private static string CodeForStatus(HttpContext context, int status) => status switch
     {

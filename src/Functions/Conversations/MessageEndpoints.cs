@@ -3,7 +3,6 @@ using Serverless.Functions.Api;
 using Serverless.Functions.Api.OpenApi;
 using Serverless.Functions.Identity;
 using Serverless.Storage.Conversations;
-using Serverless.Storage.Tables;
 
 namespace Serverless.Functions.Conversations;
 
@@ -96,11 +95,11 @@ public static class MessageEndpoints
         }
 
         var scope = $"messages:{threadId}:{(query.Descending ? "desc" : "asc")}";
-        TableContinuation? cursor = null;
+        string? cursor = null;
         long? after = null;
         if (query.Cursor is not null)
         {
-            if (!cursors.TryUnprotect(user.UserId, scope, query.Cursor, out cursor) || !long.TryParse(cursor!.NextRowKey, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
+            if (!cursors.TryUnprotect(user.UserId, scope, query.Cursor, out cursor) || !long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
             {
                 return Problems.InvalidCursor();
             }
@@ -117,7 +116,7 @@ public static class MessageEndpoints
         var (items, next) = await store.ListAsync(user.Partition, thread, query.Descending, query.Limit, after, cancellationToken);
 
         // The cursor carries a sequence number (signed, bound to the user, the thread and the order).
-        var nextCursor = cursors.Protect(user.UserId, scope, next is { } n ? new TableContinuation(user.Partition.Key, n.ToString(CultureInfo.InvariantCulture)) : null);
+        var nextCursor = cursors.Protect(user.UserId, scope, next?.ToString(CultureInfo.InvariantCulture));
         return TypedResults.Ok(new ListPage<MessageView>(items.Select(MessageView.From).ToList(), nextCursor));
     }
 

@@ -6,7 +6,6 @@ using Serverless.Functions.Api.OpenApi;
 using Serverless.Functions.Identity;
 using Serverless.Storage;
 using Serverless.Storage.Conversations;
-using Serverless.Storage.Tables;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
 namespace Serverless.Functions.Conversations;
@@ -295,16 +294,16 @@ public static class ThreadEndpoints
 
         var filter = new ThreadFilter(deleted ? null : archived, starred, deleted);
         var scope = $"threads:{sort}:{filter.Archived}:{filter.Starred}:{filter.Deleted}";
-        TableContinuation? after = null;
+        string? after = null;
         if (query.Cursor is not null && !cursors.TryUnprotect(user.UserId, scope, query.Cursor, out after))
         {
             return Problems.InvalidCursor();
         }
 
-        var (items, next) = await store.ListAsync(user.Partition, sort!.Value, filter, query.Limit, after?.NextRowKey, cancellationToken);
+        var (items, next) = await store.ListAsync(user.Partition, sort!.Value, filter, query.Limit, after, cancellationToken);
 
         // The cursor carries our own resume-after row key (signed, bound to the user and this list), not a service continuation.
-        var cursor = cursors.Protect(user.UserId, scope, next is null ? null : new TableContinuation(user.Partition.Key, next));
+        var cursor = cursors.Protect(user.UserId, scope, next);
         return TypedResults.Ok(new ListPage<ThreadView>(items.Select(ThreadView.From).ToList(), cursor));
     }
 
@@ -373,7 +372,7 @@ public static class ThreadEndpoints
         {
             summary = await summaries.PutAsync(user.Partition, threadId, body.Text!, body.CoversSequence!.Value, ifMatch, cancellationToken);
         }
-        catch (StorageException e) when (e.IsNotFound && ifMatch is not null)
+        catch (RequestFailedException e) when (e.Status == 404 && ifMatch is not null)
         {
             return Problems.PreconditionFailed();
         }
@@ -403,11 +402,11 @@ public static class ThreadEndpoints
         {
             thread = await store.CreateAsync(user.Partition, thread, record, cancellationToken);
         }
-        catch (StorageException e) when (e.IsConflict && e.FailedOperationIndex == 3 && idempotency.Write is { } write)
+        catch (RequestFailedException e) when (e.Status == 409 && e.FailedActionIndex() == 3 && idempotency.Write is { } write)
         {
             return await keys.AnswerAfterRaceAsync(write, cancellationToken);
         }
-        catch (StorageException e) when (e.IsConflict)
+        catch (RequestFailedException e) when (e.Status == 409)
         {
             return Problems.Conflict("A thread with this id already exists.");
         }
@@ -424,7 +423,7 @@ public static class ThreadEndpoints
         {
             updated = await store.UpdateAsync(user.Partition, threadId, ifMatch, change, cancellationToken);
         }
-        catch (StorageException e) when (e.IsPreconditionFailed)
+        catch (RequestFailedException e) when (e.Status == 412)
         {
             return Problems.PreconditionFailed();
         }

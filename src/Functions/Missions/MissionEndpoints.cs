@@ -79,7 +79,7 @@ public static partial class MissionEndpoints
         }
 
         const string scope = "missions";
-        TableContinuation? after = null;
+        string? after = null;
         if (query.Cursor is not null && !cursors.TryUnprotect(user.UserId, scope, query.Cursor, out after))
         {
             return Problems.InvalidCursor();
@@ -199,13 +199,16 @@ public static partial class MissionEndpoints
         {
             return await store.DeleteAsync(user.Partition.Key, id, ifMatch ?? ETag.All, cancellationToken) ? TypedResults.NoContent() : Problems.NotFound("mission");
         }
-        catch (StorageException e) when (e.IsPreconditionFailed)
+        catch (RequestFailedException e) when (e.Status == 412)
         {
             return Problems.PreconditionFailed();
         }
     }
 
-    /// <summary>POST rotate-secret: returns the new secret once; the old one signs too until the grace period ends.</summary>
+    /// <summary>
+    /// POST rotate-secret: returns the new secret once; the old one signs too until the grace period ends. It needs no old
+    /// secret: one that no longer decrypts (its key is gone) is dropped, which is how such a mission is recovered.
+    /// </summary>
     public static async Task<IResult> RotateSecret(string id, HttpRequest request, HttpResponse response, CurrentUser user, MissionStore store, MissionFiring firing,
         MissionSecretProtector protector, IOptions<MissionOptions> options, CancellationToken cancellationToken)
     {
@@ -215,12 +218,16 @@ public static partial class MissionEndpoints
         }
 
         var secret = WebhookSignature.NewSecret();
-        var result = await UpdateAsync(id, ifMatch, user, store, firing, (record, now) => (record.DefinitionJson, record.State with
+        var result = await UpdateAsync(id, ifMatch, user, store, firing, (record, now) =>
         {
-            SecretCipher = protector.Protect(secret, user.Partition.Key, id),
-            PreviousSecretCipher = record.State.SecretCipher,
-            PreviousSecretExpiresAt = now + options.Value.SecretRotationGrace,
-        }), cancellationToken);
+            var keep = record.State.SecretCipher is { } current && protector.CanUnprotect(current, user.Partition.Key, id);
+            return (record.DefinitionJson, record.State with
+            {
+                SecretCipher = protector.Protect(secret, user.Partition.Key, id),
+                PreviousSecretCipher = keep ? record.State.SecretCipher : null,
+                PreviousSecretExpiresAt = keep ? now + options.Value.SecretRotationGrace : null,
+            });
+        }, cancellationToken);
         return Respond(result, response, r => TypedResults.Ok(new MissionWithSecret(MissionView.From(r), WebhookSignature.Format(secret))));
     }
 
@@ -255,7 +262,7 @@ public static partial class MissionEndpoints
         }
 
         var scope = "mission-runs:" + id;
-        TableContinuation? after = null;
+        string? after = null;
         if (query.Cursor is not null && !cursors.TryUnprotect(user.UserId, scope, query.Cursor, out after))
         {
             return Problems.InvalidCursor();
@@ -296,7 +303,7 @@ public static partial class MissionEndpoints
         {
             content = await store.OpenResponseAsync(body, cancellationToken);
         }
-        catch (StorageException e) when (e.IsNotFound)
+        catch (RequestFailedException e) when (e.Status == 404)
         {
             return Problems.Result(StatusCodes.Status404NotFound, ProblemCodes.NotFound, "Not found.", "This run's response body is no longer stored.");
         }
@@ -359,15 +366,15 @@ public static partial class MissionEndpoints
             {
                 return (UpdateStatus.Done, await store.ReplaceAsync(userKey, id, next.DefinitionJson, next.State, record.ETag, cancellationToken));
             }
-            catch (StorageException e) when (e.IsNotFound)
+            catch (RequestFailedException e) when (e.Status == 404)
             {
                 return (UpdateStatus.NotFound, null);
             }
-            catch (StorageException e) when (e.IsPreconditionFailed && (ifMatch is not null && ifMatch != ETag.All || attempt + 1 >= WriteTries))
+            catch (RequestFailedException e) when (e.Status == 412 && (ifMatch is not null && ifMatch != ETag.All || attempt + 1 >= WriteTries))
             {
                 return (UpdateStatus.PreconditionFailed, null);
             }
-            catch (StorageException e) when (e.IsPreconditionFailed)
+            catch (RequestFailedException e) when (e.Status == 412)
             {
                 // Lost to a scheduler write between our read and write; read again.
             }

@@ -1,3 +1,4 @@
+using Azure;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -118,7 +119,7 @@ public sealed partial class MissionFiring(
             await WriteAsync(userKey, mission, next, cancellationToken);
             return new FiringResult(FiringOutcome.Rescheduled, next.DueAt);
         }
-        catch (StorageException e) when (e.IsPreconditionFailed || e.IsNotFound)
+        catch (RequestFailedException e) when (e.Status is 412 or 404)
         {
             return new FiringResult(FiringOutcome.Lost);
         }
@@ -131,7 +132,7 @@ public sealed partial class MissionFiring(
         {
             claimed = await WriteAsync(userKey, mission, mission.State with { Pending = firing, NextRunAt = nextRunAt, DueAt = now + Options.DeliveryTimeout + LeaseMargin }, cancellationToken);
         }
-        catch (StorageException e) when (e.IsPreconditionFailed || e.IsNotFound)
+        catch (RequestFailedException e) when (e.Status is 412 or 404)
         {
             return new FiringResult(FiringOutcome.Lost);
         }
@@ -145,8 +146,10 @@ public sealed partial class MissionFiring(
         }
         catch (CryptographicException e)
         {
-            // A missing or rotated-away encryption key is an operator problem; record it rather than retry forever.
-            result = new DeliveryResult(false, null, "The signing secret cannot be decrypted: " + e.Message, null, TimeSpan.Zero, Retryable: false);
+            // A missing or changed encryption key: retrying cannot help and nothing is sent unsigned. The run log says how
+            // to recover (rotate-secret needs no old secret), on every firing until then.
+            var error = $"The signing secret cannot be decrypted: {e.Message}. Nothing was sent. POST /api/v1/missions/{mission.Id}/rotate-secret issues a new secret.";
+            result = new DeliveryResult(false, null, error, null, TimeSpan.Zero, Retryable: false);
         }
 
         var response = result.Response;
@@ -172,7 +175,7 @@ public sealed partial class MissionFiring(
         {
             return await store.SaveResponseAsync(userKey, missionId, response.Body, response.ContentType, CancellationToken.None);
         }
-        catch (StorageException e)
+        catch (RequestFailedException e)
         {
             LogResponseNotStored(logger, e, missionId, runId);
             return null;
@@ -197,11 +200,11 @@ public sealed partial class MissionFiring(
                 await WriteAsync(userKey, current, next, cancellationToken);
                 return next.DueAt;
             }
-            catch (StorageException e) when (e.IsPreconditionFailed)
+            catch (RequestFailedException e) when (e.Status == 412)
             {
                 current = await store.GetAsync(userKey, claimed.Id, cancellationToken) ?? current with { State = new MissionState() };
             }
-            catch (StorageException e) when (e.IsNotFound)
+            catch (RequestFailedException e) when (e.Status == 404)
             {
                 return null;
             }
@@ -262,7 +265,8 @@ public sealed partial class MissionFiring(
             list.Add(secrets.Unprotect(current, userKey, mission.Id));
         }
 
-        if (mission.State.PreviousSecretCipher is { } previous && mission.State.PreviousSecretExpiresAt > now)
+        // The rotated-out secret is a courtesy during the grace period: if its key is gone, sign with the current one only.
+        if (mission.State.PreviousSecretCipher is { } previous && mission.State.PreviousSecretExpiresAt > now && secrets.CanUnprotect(previous, userKey, mission.Id))
         {
             list.Add(secrets.Unprotect(previous, userKey, mission.Id));
         }

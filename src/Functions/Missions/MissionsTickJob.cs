@@ -1,3 +1,4 @@
+using Azure;
 using Microsoft.Extensions.Options;
 using Serverless.Functions.Timers;
 using Serverless.Storage;
@@ -63,7 +64,7 @@ public sealed partial class MissionsTickJob(DueIndexStore due, MissionFiring fir
                     await due.DeleteAsync(entry, ct);
                 }
             }
-            catch (StorageException e)
+            catch (RequestFailedException e)
             {
                 // Left in place: the next tick tries again.
                 LogEntryFailed(logger, entry.MissionId, e.Status, e);

@@ -1,3 +1,4 @@
+using Azure;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Serverless.Functions.Api;
@@ -85,11 +86,11 @@ public static partial class SettingsEndpoints
         {
             record = await store.PutAsync(user.Partition, @namespace, key, json, ifMatch, createOnly, cancellationToken);
         }
-        catch (StorageException e) when (e.IsNotFound && ifMatch is not null)
+        catch (RequestFailedException e) when (e.Status == 404 && ifMatch is not null)
         {
             return Problems.PreconditionFailed();
         }
-        catch (StorageException e) when (e.IsConflict && createOnly)
+        catch (RequestFailedException e) when (e.Status == 409 && createOnly)
         {
             // RFC 9110: a failed If-None-Match on a write is 412.
             return Problems.PreconditionFailed();
@@ -136,7 +137,7 @@ public static partial class SettingsEndpoints
         }
 
         var scope = "settings:" + @namespace;
-        Serverless.Storage.Tables.TableContinuation? after = null;
+        string? after = null;
         if (query.Cursor is not null && !cursors.TryUnprotect(user.UserId, scope, query.Cursor, out after))
         {
             return Problems.InvalidCursor();

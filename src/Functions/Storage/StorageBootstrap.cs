@@ -1,3 +1,4 @@
+using Azure;
 using Serverless.Storage;
 
 namespace Serverless.Functions.Storage;
@@ -8,12 +9,12 @@ namespace Serverless.Functions.Storage;
 /// that is slow to start, and a storage emulator started at the same moment may need longer. Until it
 /// succeeds, API calls wait briefly and then get 503.
 /// </summary>
-internal sealed partial class StorageBootstrap(AppTables tables, AppContainers containers, StorageConnection connection, StorageReadiness readiness, ILogger<StorageBootstrap> logger)
+internal sealed partial class StorageBootstrap(AppTables tables, AppContainers containers, StorageAccount account, StorageReadiness readiness, ILogger<StorageBootstrap> logger)
     : BackgroundService
 {
     private static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
-    private readonly string description = connection.ToString();
+    private readonly string description = account.ToString();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -23,14 +24,14 @@ internal sealed partial class StorageBootstrap(AppTables tables, AppContainers c
             try
             {
                 await Task.WhenAll(
-                    tables.Users.CreateIfNotExistsAsync(stoppingToken),
-                    tables.Due.CreateIfNotExistsAsync(stoppingToken),
-                    containers.Payloads.CreateIfNotExistsAsync(stoppingToken)).ConfigureAwait(false);
+                    tables.Users.CreateIfNotExistsAsync(cancellationToken: stoppingToken),
+                    tables.Due.CreateIfNotExistsAsync(cancellationToken: stoppingToken),
+                    containers.Payloads.CreateIfNotExistsAsync(cancellationToken: stoppingToken)).ConfigureAwait(false);
                 readiness.MarkReady();
                 LogReady(logger, description);
                 return;
             }
-            catch (StorageException e)
+            catch (RequestFailedException e)
             {
                 // Unreachable storage is usually transient (emulator starting); anything else (403: wrong
                 // identity or key) needs an operator, so it is logged as an error, and still retried.

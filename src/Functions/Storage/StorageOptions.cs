@@ -7,11 +7,27 @@ public sealed class StorageOptions
     public const string Section = "Storage";
 
     /// <summary>
-    /// An Azure Storage connection string. When empty, <c>AzureWebJobsStorage</c> (the Functions
-    /// host's own setting) is used; in Development, <c>UseDevelopmentStorage=true</c> (Azurite).
-    /// A string without AccountKey authenticates with the app's managed identity.
+    /// An Azure Storage connection string with a key or SAS (or <c>UseDevelopmentStorage=true</c>, or
+    /// Azurite's explicit-endpoint form). When empty and <see cref="TableServiceUri"/> and
+    /// <see cref="BlobServiceUri"/> are not set either, <c>AzureWebJobsStorage</c> (the Functions host's
+    /// own setting) is used; in Development, <c>UseDevelopmentStorage=true</c> (Azurite).
     /// </summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// The Table service URI, e.g. <c>https://acct.table.core.windows.net/</c>: with <see cref="BlobServiceUri"/>
+    /// and no <see cref="ConnectionString"/>, storage is reached with an Entra ID identity, no key.
+    /// </summary>
+    public string? TableServiceUri { get; set; }
+
+    /// <summary>The Blob service URI, e.g. <c>https://acct.blob.core.windows.net/</c> (see <see cref="TableServiceUri"/>).</summary>
+    public string? BlobServiceUri { get; set; }
+
+    /// <summary>
+    /// The client id of the user-assigned managed identity to reach the service URIs with. When empty,
+    /// <c>DefaultAzureCredential</c> picks the identity (environment, workload or system-assigned managed identity, developer sign-in).
+    /// </summary>
+    public string? ClientId { get; set; }
 
     /// <summary>The table that holds every user's rows. Default <c>userdata</c>.</summary>
     public string UserTable { get; set; } = "userdata";

@@ -1,9 +1,9 @@
+using Azure.Data.Tables;
+using Azure.Identity;
+using Azure.Storage.Blobs;
 using Microsoft.Extensions.Options;
 using Serverless.Storage;
-using Serverless.Storage.Blobs;
-using Serverless.Storage.Http;
 using Serverless.Storage.Payloads;
-using Serverless.Storage.Tables;
 using Serverless.Storage.Users;
 
 namespace Serverless.Functions.Storage;
@@ -16,28 +16,21 @@ public static class StorageSetup
     {
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section);
         services.TryAddSingletonTimeProvider();
+        services.AddSingleton(provider => Connect(
+            provider.GetRequiredService<IOptions<StorageOptions>>().Value,
+            configuration["AzureWebJobsStorage"],
+            provider.GetRequiredService<IHostEnvironment>()));
         services.AddSingleton(provider =>
         {
-            var options = provider.GetRequiredService<IOptions<StorageOptions>>().Value;
-            var environment = provider.GetRequiredService<IHostEnvironment>();
-            var connectionString = FirstNonEmpty(options.ConnectionString, configuration["AzureWebJobsStorage"])
-                ?? (environment.IsDevelopment()
-                    ? "UseDevelopmentStorage=true"
-                    : throw new InvalidOperationException("No storage is configured: set Storage:ConnectionString or AzureWebJobsStorage."));
-            return StorageConnection.Parse(connectionString);
-        });
-        services.AddSingleton(new StorageClientOptions());
-        services.AddSingleton(provider =>
-        {
-            var (connection, names, clientOptions) = Parts(provider);
+            var (account, names) = Parts(provider);
             return new AppTables(
-                new TableClient(connection, names.UserTable, clientOptions),
-                new TableClient(connection, names.DueTable, clientOptions));
+                account.Tables.GetTableClient(names.UserTable),
+                account.Tables.GetTableClient(names.DueTable));
         });
         services.AddSingleton(provider =>
         {
-            var (connection, names, clientOptions) = Parts(provider);
-            return new AppContainers(new BlobContainerClient(connection, names.PayloadContainer, clientOptions));
+            var (account, names) = Parts(provider);
+            return new AppContainers(account.Blobs.GetBlobContainerClient(names.PayloadContainer));
         });
         services.AddSingleton(provider => new PayloadStore(provider.GetRequiredService<AppContainers>().Payloads));
         services.AddSingleton(provider => new SettingsStore(provider.GetRequiredService<AppTables>().Users));
@@ -47,8 +40,53 @@ public static class StorageSetup
         return services;
     }
 
-    private static (StorageConnection Connection, StorageOptions Names, StorageClientOptions ClientOptions) Parts(IServiceProvider provider) =>
-        (provider.GetRequiredService<StorageConnection>(), provider.GetRequiredService<IOptions<StorageOptions>>().Value, provider.GetRequiredService<StorageClientOptions>());
+    /// <summary>
+    /// The one place that decides how the app reaches storage: <see cref="StorageOptions.ConnectionString"/>; else
+    /// the two service URIs with Entra ID (the user-assigned identity <see cref="StorageOptions.ClientId"/>, or
+    /// <see cref="DefaultAzureCredential"/>'s choice); else <c>AzureWebJobsStorage</c>; else, in Development, Azurite.
+    /// </summary>
+    internal static StorageAccount Connect(StorageOptions options, string? webJobsStorage, IHostEnvironment environment)
+    {
+        if (!string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            return StorageAccount.FromConnectionString(options.ConnectionString);
+        }
+
+        var tableUri = ServiceUri(options.TableServiceUri, nameof(options.TableServiceUri));
+        var blobUri = ServiceUri(options.BlobServiceUri, nameof(options.BlobServiceUri));
+        if (tableUri is not null && blobUri is not null)
+        {
+            var credential = new DefaultAzureCredential(new DefaultAzureCredentialOptions
+            {
+                ManagedIdentityClientId = string.IsNullOrWhiteSpace(options.ClientId) ? null : options.ClientId,
+            });
+            return StorageAccount.FromServiceUris(tableUri, blobUri, credential);
+        }
+
+        if (tableUri is not null || blobUri is not null)
+        {
+            throw new InvalidOperationException("Set both Storage:TableServiceUri and Storage:BlobServiceUri, or Storage:ConnectionString.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(webJobsStorage))
+        {
+            return StorageAccount.FromConnectionString(webJobsStorage);
+        }
+
+        return environment.IsDevelopment()
+            ? StorageAccount.FromConnectionString("UseDevelopmentStorage=true")
+            : throw new InvalidOperationException("No storage is configured: set Storage:ConnectionString, Storage:TableServiceUri with Storage:BlobServiceUri, or AzureWebJobsStorage.");
+    }
+
+    private static Uri? ServiceUri(string? text, string setting) =>
+        string.IsNullOrWhiteSpace(text)
+            ? null
+            : Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
+                ? uri
+                : throw new InvalidOperationException($"Storage:{setting} must be an absolute http(s) URI, e.g. https://account.table.core.windows.net/.");
+
+    private static (StorageAccount Account, StorageOptions Names) Parts(IServiceProvider provider) =>
+        (provider.GetRequiredService<StorageAccount>(), provider.GetRequiredService<IOptions<StorageOptions>>().Value);
 
     private static void TryAddSingletonTimeProvider(this IServiceCollection services)
     {
@@ -57,8 +95,6 @@ public static class StorageSetup
             services.AddSingleton(TimeProvider.System);
         }
     }
-
-    private static string? FirstNonEmpty(params string?[] values) => values.FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));
 }
 
 /// <summary>The app's tables.</summary>

@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
 
 namespace Serverless.Storage.Blobs;
 
@@ -20,19 +23,19 @@ public sealed class BlobLock : IAsyncDisposable
     /// <summary>How long to wait between renewal attempts after one fails transiently.</summary>
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
-    private readonly BlobContainerClient container;
+    private readonly BlobLeaseClient lease;
     private readonly TimeSpan leaseDuration;
     private readonly CancellationTokenSource lost = new();
     private readonly CancellationTokenSource stopping = new();
     private readonly Task renewal;
     private int disposed;
 
-    private BlobLock(BlobContainerClient container, string lockName, string leaseId, TimeSpan leaseDuration, long acquiredAt)
+    private BlobLock(BlobLeaseClient lease, string lockName, TimeSpan leaseDuration, long acquiredAt)
     {
-        this.container = container;
+        this.lease = lease;
         this.leaseDuration = leaseDuration;
         LockName = lockName;
-        LeaseId = leaseId;
+        LeaseId = lease.LeaseId;
         renewal = Task.Run(() => RenewUntilStoppedAsync(acquiredAt));
     }
 
@@ -53,7 +56,7 @@ public sealed class BlobLock : IAsyncDisposable
     /// <param name="leaseDuration">15 to 60 whole seconds: how long others wait if this holder dies. Infinite leases are refused (a crashed holder would block forever).</param>
     /// <param name="cancellationToken">Cancels the attempt (not the lock, once taken).</param>
     /// <returns>The held lock, or <c>null</c> when another holder has it.</returns>
-    /// <exception cref="StorageException">The service failed for another reason, e.g. the container does not exist.</exception>
+    /// <exception cref="RequestFailedException">The service failed for another reason, e.g. the container does not exist.</exception>
     public static async Task<BlobLock?> TryAcquireAsync(BlobContainerClient container, string lockName, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(container);
@@ -62,22 +65,27 @@ public sealed class BlobLock : IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(leaseDuration), "A lock needs a finite lease (15 to 60 s) so that a crashed holder does not block others forever.");
         }
 
+        var blob = container.GetBlobClient(lockName);
+
+        // The client proposes one lease id for all its tries: if the answer to the first is lost, the retry
+        // asks for the lease this client already holds, which the service grants again.
+        var lease = blob.GetBlobLeaseClient(Guid.NewGuid().ToString());
         var started = Stopwatch.GetTimestamp();
-        string? leaseId;
+        bool acquired;
         try
         {
-            leaseId = await container.TryAcquireLeaseAsync(lockName, leaseDuration, cancellationToken: cancellationToken).ConfigureAwait(false);
+            acquired = await TryAcquireLeaseAsync(lease, leaseDuration, cancellationToken).ConfigureAwait(false);
         }
-        catch (StorageException e) when (e.IsNotFound && e.ErrorCode != "ContainerNotFound")
+        catch (RequestFailedException e) when (e.Status == 404 && e.ErrorCode != "ContainerNotFound")
         {
             // First use: create the empty lock blob (create-only: another contender may be doing the same), then try again.
-            await CreateLockBlobAsync(container, lockName, cancellationToken).ConfigureAwait(false);
+            await CreateLockBlobAsync(blob, cancellationToken).ConfigureAwait(false);
             started = Stopwatch.GetTimestamp();
-            leaseId = await container.TryAcquireLeaseAsync(lockName, leaseDuration, cancellationToken: cancellationToken).ConfigureAwait(false);
+            acquired = await TryAcquireLeaseAsync(lease, leaseDuration, cancellationToken).ConfigureAwait(false);
         }
 
         // The lease runs from when the service granted it, which is after the request left: count from the send.
-        return leaseId is null ? null : new BlobLock(container, lockName, leaseId, leaseDuration, started);
+        return acquired ? new BlobLock(lease, lockName, leaseDuration, started) : null;
     }
 
     /// <summary>Stops renewing and releases the lease so the next contender can take the lock at once. Never throws: an unreleased lease expires on its own.</summary>
@@ -98,7 +106,7 @@ public sealed class BlobLock : IAsyncDisposable
         try
         {
             using var timeout = new CancellationTokenSource(leaseDuration);
-            await container.ReleaseLeaseAsync(LockName, LeaseId, timeout.Token).ConfigureAwait(false);
+            await lease.ReleaseAsync(cancellationToken: timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (IsRenewalFailure(e))
         {
@@ -109,14 +117,28 @@ public sealed class BlobLock : IAsyncDisposable
         stopping.Dispose();
     }
 
-    private static async Task CreateLockBlobAsync(BlobContainerClient container, string lockName, CancellationToken cancellationToken)
+    /// <returns>Whether the lease was granted; false when another holder has it.</returns>
+    private static async Task<bool> TryAcquireLeaseAsync(BlobLeaseClient lease, TimeSpan duration, CancellationToken cancellationToken)
     {
         try
         {
-            using var empty = new MemoryStream([], writable: false);
-            await container.UploadAsync(lockName, empty, new BlobUploadOptions { IfNoneMatchAll = true }, cancellationToken).ConfigureAwait(false);
+            await lease.AcquireAsync(duration, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return true;
         }
-        catch (StorageException e) when (e.IsConflict || e.IsPreconditionFailed)
+        catch (RequestFailedException e) when (e.Status == 409 && e.ErrorCode == "LeaseAlreadyPresent")
+        {
+            return false;
+        }
+    }
+
+    private static async Task CreateLockBlobAsync(BlobClient blob, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var createOnly = new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } };
+            await blob.UploadAsync(BinaryData.Empty, createOnly, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status is 409 or 412)
         {
             // Someone else created it (and may hold its lease already): the acquire that follows decides.
         }
@@ -149,11 +171,11 @@ public sealed class BlobLock : IAsyncDisposable
                 {
                     using var attempt = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
                     attempt.CancelAfter(remaining);
-                    await container.RenewLeaseAsync(LockName, LeaseId, attempt.Token).ConfigureAwait(false);
+                    await lease.RenewAsync(cancellationToken: attempt.Token).ConfigureAwait(false);
                     lastRenewed = attemptStarted;
                     wait = interval;
                 }
-                catch (StorageException e) when (e.Status is 404 or 409 or 412)
+                catch (RequestFailedException e) when (e.Status is 404 or 409 or 412)
                 {
                     await lost.CancelAsync().ConfigureAwait(false);
                     return;
@@ -178,5 +200,5 @@ public sealed class BlobLock : IAsyncDisposable
 
     /// <summary>Failures a renewal or release can meet that must not escape the background loop or DisposeAsync.</summary>
     private static bool IsRenewalFailure(Exception e) =>
-        e is StorageException or RequestFailedException or OperationCanceledException or IOException or HttpRequestException or TimeoutException;
+        e is RequestFailedException or OperationCanceledException or IOException or HttpRequestException or TimeoutException;
 }

@@ -1,3 +1,5 @@
+using Azure;
+using Azure.Data.Tables;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -9,7 +11,7 @@ namespace Serverless.Storage.Conversations;
 
 /// <summary>
 /// Archive segments: their index rows and their blobs. A segment blob is NDJSON, one message row per
-/// line in the Table service's own JSON form (<see cref="EntityCodec"/>, types annotated), so that
+/// line in the Table service's own JSON form (<see cref="EntityJson"/>, types annotated), so that
 /// unsealing restores each row exactly as it was, blob references included (offloaded texts stay
 /// where they are; sealing never downloads them).
 /// </summary>
@@ -24,10 +26,10 @@ internal sealed class ArchiveSegments(TableClient table, PayloadStore payloads)
     public async Task<ArchiveSegment?> FindAsync(UserPartition user, string threadId, long sequence, CancellationToken cancellationToken)
     {
         // Keyed by their last sequence number, so the first row at or after the number is the one covering it.
-        var filter = ODataFilter.And(
-            ODataFilter.RowKeyStartsWith(user.Key, UserRowKeys.SegmentsOf(threadId)),
-            ODataFilter.Create($"RowKey ge {UserRowKeys.ForSegment(threadId, sequence)}"));
-        var page = await table.QueryPageAsync(filter, 1, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var filter = TableFilters.And(
+            TableFilters.RowKeyStartsWith(user.Key, UserRowKeys.SegmentsOf(threadId)),
+            TableClient.CreateQueryFilter($"RowKey ge {UserRowKeys.ForSegment(threadId, sequence)}"));
+        var page = await table.ReadPageAsync(filter, 1, cancellationToken: cancellationToken).ConfigureAwait(false);
         return page.Entities.Count == 0 ? null : ToSegment(page.Entities[0]);
     }
 
@@ -50,7 +52,7 @@ internal sealed class ArchiveSegments(TableClient table, PayloadStore payloads)
         {
             stream = await payloads.OpenReadAsync(segment.Blob, cancellationToken).ConfigureAwait(false);
         }
-        catch (StorageException e) when (e.IsNotFound)
+        catch (RequestFailedException e) when (e.Status == 404)
         {
             return null;
         }
@@ -66,7 +68,7 @@ internal sealed class ArchiveSegments(TableClient table, PayloadStore payloads)
                 }
 
                 using var document = JsonDocument.Parse(line);
-                var row = EntityCodec.Read(document.RootElement);
+                var row = EntityJson.Read(document.RootElement);
                 if (row.PartitionKey != user.Key || !row.RowKey.StartsWith(UserRowKeys.MessagesOf(segment.ThreadId), StringComparison.Ordinal)
                     || !segment.Covers(MessageEntities.SequenceOf(row)))
                 {
@@ -99,7 +101,7 @@ internal sealed class ArchiveSegments(TableClient table, PayloadStore payloads)
         {
             foreach (var row in rows)
             {
-                EntityCodec.Write(writer, row);
+                EntityJson.Write(writer, row);
                 writer.Flush();
                 buffer.WriteByte((byte)'\n');
                 writer.Reset();
@@ -117,11 +119,11 @@ internal sealed class ArchiveSegments(TableClient table, PayloadStore payloads)
     /// </summary>
     public async Task<bool> IsIndexedAsync(UserPartition user, ArchiveSegment segment, CancellationToken cancellationToken) =>
         segment.Blob is { } blob
-        && await table.GetAsync(user.Key, UserRowKeys.ForSegment(segment.ThreadId, segment.Last), cancellationToken: cancellationToken).ConfigureAwait(false) is { } row
+        && await table.FindAsync(user.Key, UserRowKeys.ForSegment(segment.ThreadId, segment.Last), cancellationToken: cancellationToken).ConfigureAwait(false) is { } row
         && ReferencedBlobs(user, row).Contains(blob.BlobName);
 
     /// <summary>The bytes a row takes as a segment line, which is also its body in the unarchive transaction.</summary>
-    public static int LineBytes(TableEntity row) => EntityCodec.Serialize(row).Length + 1;
+    public static int LineBytes(TableEntity row) => EntityJson.Serialize(row).Length + 1;
 
     /// <summary>The index row of a segment.</summary>
     public static TableEntity Row(UserPartition user, ArchiveSegment segment)

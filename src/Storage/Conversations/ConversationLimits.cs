@@ -48,7 +48,7 @@ public static class ConversationLimits
     public const int BatchBudgetBytes = EntityLimits.MaxTransactionBytes - (256 * 1024);
 
     /// <summary>Multipart framing and headers of one operation, estimated generously.</summary>
-    public const int OperationOverheadBytes = 1024;
+    public const int OperationOverheadBytes = EntityJson.OperationOverheadBytes;
 
     /// <summary>Worst-case JSON bytes per byte of entity size as the service counts it (6 bytes per 2-byte UTF-16 unit).</summary>
     public const int EscapeFactor = 3;

@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using Serverless.Storage.Payloads;
 using Serverless.Storage.Tables;
 using Serverless.Storage.Users;

@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using Serverless.Storage.Tables;
 using Serverless.Storage.Users;
 
@@ -70,7 +71,7 @@ internal sealed class MessageReader(TableClient table, ThreadStore threads, Arch
             return result;
         }
 
-        var page = await table.QueryPageAsync(MessageStore.Range(user, owner, position, hi), max - result.Count, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var page = await table.ReadPageAsync(MessageStore.Range(user, owner, position, hi), max - result.Count, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (page.Entities.Count == 0 || MessageEntities.SequenceOf(page.Entities[0]) != position)
         {
             // A gap where the rows start: deleted messages, or rows sealed since the boundary was read.

@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using Azure;
 using Serverless.Storage.Tables;
 using Serverless.Storage.Users;
@@ -31,18 +32,18 @@ public sealed partial class MessageStore
             var updated = thread with { MessageCount = thread.MessageCount - 1, UpdatedAt = time.GetUtcNow() };
             var actions = new List<TableTransactionAction>
             {
-                new(TableActionType.UpdateReplace, ThreadEntities.ThreadRow(user, updated), thread.ETag),
-                new(TableActionType.UpsertReplace, ThreadEntities.RecentRow(user, updated)),
+                new(TableTransactionActionType.UpdateReplace, ThreadEntities.ThreadRow(user, updated), thread.ETag),
+                new(TableTransactionActionType.UpsertReplace, ThreadEntities.RecentRow(user, updated)),
             };
             if (row.GetString("ClientId") is { } clientId)
             {
-                actions.Add(new(TableActionType.Delete, new TableEntity(user.Key, UserRowKeys.ForMessageId(threadId, clientId)), ETag.All));
+                actions.Add(new(TableTransactionActionType.Delete, new TableEntity(user.Key, UserRowKeys.ForMessageId(threadId, clientId)), ETag.All));
             }
 
             ArchiveSegment? rewritten = null;
             if (segment is null)
             {
-                actions.Add(new(TableActionType.Delete, row, row.ETag));
+                actions.Add(new(TableTransactionActionType.Delete, row, row.ETag));
             }
             else
             {
@@ -53,7 +54,7 @@ public sealed partial class MessageStore
                     continue;
                 }
 
-                actions.Add(new(TableActionType.UpdateReplace, ArchiveSegments.Row(user, rewritten), segment.ETag));
+                actions.Add(new(TableTransactionActionType.UpdateReplace, ArchiveSegments.Row(user, rewritten), segment.ETag));
             }
 
             if (!await CommitAsync(user, actions, rewritten, attempt, cancellationToken).ConfigureAwait(false))
@@ -86,10 +87,10 @@ public sealed partial class MessageStore
             }
 
             var (row, segment) = located.Value;
-            var redacted = EntityCopy(row);
+            var redacted = new TableEntity(row);
             MessageEntities.Redact(redacted);
             var committed = segment is null
-                ? await CommitAsync(user, [new(TableActionType.UpdateReplace, redacted, row.ETag)], null, attempt, cancellationToken).ConfigureAwait(false)
+                ? await CommitAsync(user, [new(TableTransactionActionType.UpdateReplace, redacted, row.ETag)], null, attempt, cancellationToken).ConfigureAwait(false)
                 : await RewriteAndCommitAsync(segment, attempt, cancellationToken).ConfigureAwait(false);
             if (committed)
             {
@@ -105,7 +106,7 @@ public sealed partial class MessageStore
         async Task<bool> RewriteAndCommitAsync(ArchiveSegment segment, int attempt, CancellationToken cancellationToken)
         {
             var rewritten = await RewriteAsync(user, segment, rows => MessageEntities.Redact(rows.Single(r => MessageEntities.SequenceOf(r) == sequence)), cancellationToken).ConfigureAwait(false);
-            return rewritten is not null && await CommitAsync(user, [new(TableActionType.UpdateReplace, ArchiveSegments.Row(user, rewritten), segment.ETag)], rewritten, attempt, cancellationToken).ConfigureAwait(false);
+            return rewritten is not null && await CommitAsync(user, [new(TableTransactionActionType.UpdateReplace, ArchiveSegments.Row(user, rewritten), segment.ETag)], rewritten, attempt, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -136,7 +137,7 @@ public sealed partial class MessageStore
                     return row is null ? null : (row, segment);
                 }
             }
-            else if (await table.GetAsync(user.Key, UserRowKeys.ForMessage(thread.Id, sequence), cancellationToken: cancellationToken).ConfigureAwait(false) is { } row)
+            else if (await table.FindAsync(user.Key, UserRowKeys.ForMessage(thread.Id, sequence), cancellationToken: cancellationToken).ConfigureAwait(false) is { } row)
             {
                 return (row, null);
             }
@@ -167,16 +168,16 @@ public sealed partial class MessageStore
     {
         try
         {
-            await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+            await table.SubmitAsync(actions, cancellationToken).ConfigureAwait(false);
             return true;
         }
-        catch (StorageException e) when ((e.IsPreconditionFailed || e.IsNotFound) && attempt < ConversationLimits.MaxAppendAttempts)
+        catch (RequestFailedException e) when (e.Status is 412 or 404 && attempt < ConversationLimits.MaxAppendAttempts)
         {
             if (newSegment?.Blob is { } blob)
             {
                 // After a retry the first attempt may have committed (something else changed since): if the
                 // index row names the new blob, it did, and the blob must stay.
-                if (e.WasRetried && await segments.IsIndexedAsync(user, newSegment, cancellationToken).ConfigureAwait(false))
+                if (e is RetriedConflictException && await segments.IsIndexedAsync(user, newSegment, cancellationToken).ConfigureAwait(false))
                 {
                     return true;
                 }
@@ -192,7 +193,7 @@ public sealed partial class MessageStore
     /// <summary>Waits before another attempt; gives up with 503 when the message keeps changing under us.</summary>
     private static Task LostRaceAsync(int attempt, CancellationToken cancellationToken) => attempt < ConversationLimits.MaxAppendAttempts
         ? Backoff.DelayAsync(attempt, cancellationToken)
-        : throw new StorageException(503, "ServerBusy", "The message kept changing; retry shortly.");
+        : throw new RequestFailedException(503, "The message kept changing; retry shortly.", "ServerBusy", null);
 
     /// <summary>After a delete or redaction commits: the message's offloaded texts and the segment blob it replaced.</summary>
     private async Task DeleteBlobsAsync(TableEntity row, ArchiveSegment? replacedSegment, CancellationToken cancellationToken)
@@ -206,16 +207,5 @@ public sealed partial class MessageStore
         {
             await payloads.DeleteAsync(old, cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    private static TableEntity EntityCopy(TableEntity row)
-    {
-        var copy = new TableEntity(row.PartitionKey, row.RowKey) { ETag = row.ETag };
-        foreach (var (name, value) in row)
-        {
-            copy[name] = value;
-        }
-
-        return copy;
     }
 }

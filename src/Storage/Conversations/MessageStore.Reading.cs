@@ -1,3 +1,5 @@
+using Azure;
+using Azure.Data.Tables;
 using System.Runtime.CompilerServices;
 using Serverless.Storage.Tables;
 using Serverless.Storage.Users;
@@ -187,7 +189,7 @@ public sealed partial class MessageStore
             }
             catch (BoundaryMovedException)
             {
-                throw new StorageException(503, "ServerBusy", "The thread is being archived or unarchived; retry shortly.");
+                throw new RequestFailedException(503, "The thread is being archived or unarchived; retry shortly.", "ServerBusy", null);
             }
         }
     }

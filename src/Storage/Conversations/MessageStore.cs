@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using System.Text;
 using Azure;
 using Serverless.Storage.Payloads;
@@ -53,16 +54,16 @@ public sealed partial class MessageStore(TableClient table, ThreadStore threads,
             };
             var actions = new List<TableTransactionAction>(messages.Count * 2 + ConversationLimits.AppendFixedOperations)
             {
-                new(TableActionType.UpdateReplace, ThreadEntities.ThreadRow(user, updated), thread.ETag),
-                new(TableActionType.Delete, new TableEntity(user.Key, UserRowKeys.ForRecent(thread.LastActivityAt, threadId)), ETag.All),
-                new(TableActionType.Add, ThreadEntities.RecentRow(user, updated)),
+                new(TableTransactionActionType.UpdateReplace, ThreadEntities.ThreadRow(user, updated), thread.ETag),
+                new(TableTransactionActionType.Delete, new TableEntity(user.Key, UserRowKeys.ForRecent(thread.LastActivityAt, threadId)), ETag.All),
+                new(TableTransactionActionType.Add, ThreadEntities.RecentRow(user, updated)),
             };
             var rows = new List<TableEntity>(messages.Count);
             for (var i = 0; i < messages.Count; i++)
             {
                 var row = MessageEntities.Row(user, threadId, first + i, messages[i], contentBlobs[i], toolCallBlobs[i], now);
                 rows.Add(row);
-                actions.Add(new(TableActionType.Add, row));
+                actions.Add(new(TableTransactionActionType.Add, row));
             }
 
             var clientIdStart = actions.Count;
@@ -70,21 +71,21 @@ public sealed partial class MessageStore(TableClient table, ThreadStore threads,
             {
                 if (messages[i].ClientMessageId is { } clientId)
                 {
-                    actions.Add(new(TableActionType.Add, MessageEntities.ClientIdRow(user, threadId, clientId, first + i)));
+                    actions.Add(new(TableTransactionActionType.Add, MessageEntities.ClientIdRow(user, threadId, clientId, first + i)));
                 }
             }
 
             try
             {
-                var etags = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+                var etags = await table.SubmitAsync(actions, cancellationToken).ConfigureAwait(false);
                 var records = rows.Select((r, i) => MessageEntities.ToRecord(r, messages[i].Content, messages[i].ToolCallsJson)).ToList();
                 return new AppendResult(updated with { ETag = etags[0] ?? default }, records, Replayed: false);
             }
-            catch (StorageException e) when (e.IsConflict && e.FailedOperationIndex >= clientIdStart)
+            catch (RequestFailedException e) when (e.Status == 409 && e.FailedActionIndex() >= clientIdStart)
             {
                 return await ReplayAsync(user, thread, messages, cancellationToken).ConfigureAwait(false);
             }
-            catch (StorageException e) when ((e.IsPreconditionFailed || e.IsNotFound || e.IsConflict) && attempt < ConversationLimits.MaxAppendAttempts)
+            catch (RequestFailedException e) when (e.Status is 412 or 404 or 409 && attempt < ConversationLimits.MaxAppendAttempts)
             {
                 // Another append (or a thread update) won the thread row's ETag: re-read and go again.
                 await Backoff.DelayAsync(attempt, cancellationToken).ConfigureAwait(false);
@@ -97,14 +98,14 @@ public sealed partial class MessageStore(TableClient table, ThreadStore threads,
 
     /// <summary>The filter of a thread's message rows <paramref name="lo"/>..<paramref name="hi"/>.</summary>
     internal static string Range(UserPartition user, string threadId, long lo, long hi) =>
-        ODataFilter.Create($"PartitionKey eq {user.Key} and RowKey ge {UserRowKeys.ForMessage(threadId, lo)} and RowKey le {UserRowKeys.ForMessage(threadId, hi)}");
+        TableClient.CreateQueryFilter($"PartitionKey eq {user.Key} and RowKey ge {UserRowKeys.ForMessage(threadId, lo)} and RowKey le {UserRowKeys.ForMessage(threadId, hi)}");
 
     private async Task<AppendResult> ReplayAsync(UserPartition user, ThreadRecord thread, IReadOnlyList<NewMessage> messages, CancellationToken cancellationToken)
     {
         // A client id was taken. It is a retry of this append only if every client id maps to the
         // sequence number its position implies (the append was atomic, so all or none were written).
         var withIds = messages.Select((m, i) => (m.ClientMessageId, Index: i)).Where(x => x.ClientMessageId is not null).ToList();
-        var found = await Task.WhenAll(withIds.Select(x => table.GetAsync(user.Key, UserRowKeys.ForMessageId(thread.Id, x.ClientMessageId!), cancellationToken: cancellationToken))).ConfigureAwait(false);
+        var found = await Task.WhenAll(withIds.Select(x => table.FindAsync(user.Key, UserRowKeys.ForMessageId(thread.Id, x.ClientMessageId!), cancellationToken: cancellationToken))).ConfigureAwait(false);
         var firsts = found.Select((row, k) => row?.GetInt64("Seq") is { } seq ? seq - withIds[k].Index : (long?)null).Distinct().ToList();
         if (firsts is not [{ } first])
         {

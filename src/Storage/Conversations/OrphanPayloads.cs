@@ -1,4 +1,6 @@
-using Serverless.Storage.Blobs;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 using Serverless.Storage.Payloads;
 using Serverless.Storage.Tables;
 using Serverless.Storage.Users;
@@ -30,8 +32,8 @@ public sealed class OrphanPayloads(TableClient table, BlobContainerClient contai
         // look again before it deletes.)
         var referenced = new HashSet<string>(StringComparer.Ordinal);
         await AddSegmentReferencesAsync(user, referenced, cancellationToken).ConfigureAwait(false);
-        var rows = await table.QueryAllAsync(
-            ODataFilter.RowKeyStartsWith(user.Key, UserRowKeys.Messages),
+        var rows = await table.ReadAllAsync(
+            TableFilters.RowKeyStartsWith(user.Key, UserRowKeys.Messages),
             [PayloadColumns.BlobColumn(MessageEntities.Content), PayloadColumns.BlobColumn(MessageEntities.ToolCalls)],
             cancellationToken).ConfigureAwait(false);
         foreach (var row in rows)
@@ -41,13 +43,21 @@ public sealed class OrphanPayloads(TableClient table, BlobContainerClient contai
 
         await AddSegmentReferencesAsync(user, referenced, cancellationToken).ConfigureAwait(false);
 
-        var blobs = await container.ListAllAsync($"{user.Key}/msg/", cancellationToken).ConfigureAwait(false);
-        return blobs.Where(b => !referenced.Contains(b.Name) && b.LastModified <= now - grace).Select(b => b.Name).ToList();
+        var orphans = new List<string>();
+        await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = $"{user.Key}/msg/" }, cancellationToken).ConfigureAwait(false))
+        {
+            if (!referenced.Contains(blob.Name) && blob.Properties.LastModified <= now - grace)
+            {
+                orphans.Add(blob.Name);
+            }
+        }
+
+        return orphans;
     }
 
     private async Task AddSegmentReferencesAsync(UserPartition user, HashSet<string> referenced, CancellationToken cancellationToken)
     {
-        var segmentRows = await table.QueryAllAsync(ODataFilter.RowKeyStartsWith(user.Key, UserRowKeys.Segments), ArchiveSegments.ReferenceColumns, cancellationToken).ConfigureAwait(false);
+        var segmentRows = await table.ReadAllAsync(TableFilters.RowKeyStartsWith(user.Key, UserRowKeys.Segments), ArchiveSegments.ReferenceColumns, cancellationToken).ConfigureAwait(false);
         foreach (var row in segmentRows)
         {
             referenced.UnionWith(ArchiveSegments.ReferencedBlobs(user, row));

@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using Azure;
 using Serverless.Storage.Tables;
 using Serverless.Storage.Users;
@@ -18,14 +19,14 @@ public sealed class SummaryStore(TableClient table, TimeProvider time)
     /// <summary>Reads a thread's summary, or null.</summary>
     public async Task<SummaryRecord?> GetAsync(UserPartition user, string threadId, CancellationToken cancellationToken)
     {
-        var e = await table.GetAsync(user.Key, UserRowKeys.ForSummary(threadId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var e = await table.FindAsync(user.Key, UserRowKeys.ForSummary(threadId), cancellationToken: cancellationToken).ConfigureAwait(false);
         return e is null
             ? null
             : new SummaryRecord(threadId, e.GetString("Text") ?? string.Empty, e.GetInt64("CoversSeq") ?? 0, e.GetDateTimeOffset("UpdatedAt") ?? DateTimeOffset.MinValue, e.ETag);
     }
 
     /// <summary>Writes a thread's summary; with <paramref name="ifMatch"/> only over that version.</summary>
-    /// <exception cref="StorageException">404 or 412 when <paramref name="ifMatch"/> fails.</exception>
+    /// <exception cref="RequestFailedException">404 or 412 when <paramref name="ifMatch"/> fails.</exception>
     public async Task<SummaryRecord> PutAsync(UserPartition user, string threadId, string text, long coversSequence, ETag? ifMatch, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();

@@ -1,3 +1,5 @@
+using Azure;
+using Azure.Data.Tables;
 using Serverless.Storage.Payloads;
 using Serverless.Storage.Tables;
 using Serverless.Storage.Users;
@@ -58,35 +60,35 @@ public sealed class ThreadArchiver(TableClient table, ThreadStore threads, Paylo
                 return new ArchiveProgress(thread, Complete: first > target);
             }
 
-            var page = await table.QueryPageAsync(MessageStore.Range(user, threadId, first, target), SegmentMessages, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var page = await table.ReadPageAsync(MessageStore.Range(user, threadId, first, target), SegmentMessages, cancellationToken: cancellationToken).ConfigureAwait(false);
             var rows = WithinBatchBudget(page.Entities);
             var last = rows.Count < page.Entities.Count || rows.Count == SegmentMessages ? MessageEntities.SequenceOf(rows[^1]) : target;
             var segment = await segments.UploadAsync(user, threadId, first, last, rows, cancellationToken).ConfigureAwait(false);
             var sealedThread = thread with { SealedThrough = last };
             var actions = new List<TableTransactionAction>(rows.Count + 3)
             {
-                new(TableActionType.UpdateReplace, ThreadEntities.ThreadRow(user, sealedThread), thread.ETag),
-                new(TableActionType.UpsertReplace, ThreadEntities.RecentRow(user, sealedThread)),
-                new(TableActionType.Add, ArchiveSegments.Row(user, segment)),
+                new(TableTransactionActionType.UpdateReplace, ThreadEntities.ThreadRow(user, sealedThread), thread.ETag),
+                new(TableTransactionActionType.UpsertReplace, ThreadEntities.RecentRow(user, sealedThread)),
+                new(TableTransactionActionType.Add, ArchiveSegments.Row(user, segment)),
             };
-            actions.AddRange(rows.Select(row => new TableTransactionAction(TableActionType.Delete, row, row.ETag)));
+            actions.AddRange(rows.Select(row => new TableTransactionAction(TableTransactionActionType.Delete, row, row.ETag)));
             try
             {
-                var etags = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+                var etags = await table.SubmitAsync(actions, cancellationToken).ConfigureAwait(false);
                 thread = sealedThread with { ETag = etags[0] ?? default };
             }
-            catch (StorageException e) when (e.IsPreconditionFailed || e.IsNotFound || e.IsConflict)
+            catch (RequestFailedException e) when (e.Status is 412 or 404 or 409)
             {
                 // After a retry the first attempt may have committed (and something changed the thread since):
                 // the index row naming this blob says so. Only a blob no row names may go.
-                var committed = e.WasRetried && await segments.IsIndexedAsync(user, segment, cancellationToken).ConfigureAwait(false);
+                var committed = e is RetriedConflictException && await segments.IsIndexedAsync(user, segment, cancellationToken).ConfigureAwait(false);
                 if (!committed)
                 {
                     await DeleteBlobAsync(segment, cancellationToken).ConfigureAwait(false);
                     moved--; // a lost race moved nothing
                     if (++lost >= ConversationLimits.MaxAppendAttempts)
                     {
-                        throw new StorageException(503, "ServerBusy", "The thread kept changing while it was being archived; retry shortly.");
+                        throw new RequestFailedException(503, "The thread kept changing while it was being archived; retry shortly.", "ServerBusy", null);
                     }
 
                     await Backoff.DelayAsync(lost, cancellationToken).ConfigureAwait(false);
@@ -130,7 +132,7 @@ public sealed class ThreadArchiver(TableClient table, ThreadStore threads, Paylo
 
                 if (++lost >= ConversationLimits.MaxAppendAttempts)
                 {
-                    throw new StorageException(503, "ServerBusy", "The thread kept changing while it was being unarchived; retry shortly.");
+                    throw new RequestFailedException(503, "The thread kept changing while it was being unarchived; retry shortly.", "ServerBusy", null);
                 }
 
                 thread = current;
@@ -140,21 +142,21 @@ public sealed class ThreadArchiver(TableClient table, ThreadStore threads, Paylo
             var restored = thread with { SealedThrough = segment.First - 1 };
             var actions = new List<TableTransactionAction>(rows.Count + 3)
             {
-                new(TableActionType.UpdateReplace, ThreadEntities.ThreadRow(user, restored), thread.ETag),
-                new(TableActionType.UpsertReplace, ThreadEntities.RecentRow(user, restored)),
-                new(TableActionType.Delete, ArchiveSegments.Row(user, segment), segment.ETag),
+                new(TableTransactionActionType.UpdateReplace, ThreadEntities.ThreadRow(user, restored), thread.ETag),
+                new(TableTransactionActionType.UpsertReplace, ThreadEntities.RecentRow(user, restored)),
+                new(TableTransactionActionType.Delete, ArchiveSegments.Row(user, segment), segment.ETag),
             };
-            actions.AddRange(rows.Select(row => new TableTransactionAction(TableActionType.Add, row)));
+            actions.AddRange(rows.Select(row => new TableTransactionAction(TableTransactionActionType.Add, row)));
             try
             {
-                var etags = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+                var etags = await table.SubmitAsync(actions, cancellationToken).ConfigureAwait(false);
                 thread = restored with { ETag = etags[0] ?? default };
             }
-            catch (StorageException e) when (e.IsPreconditionFailed || e.IsNotFound || e.IsConflict)
+            catch (RequestFailedException e) when (e.Status is 412 or 404 or 409)
             {
                 if (++lost >= ConversationLimits.MaxAppendAttempts)
                 {
-                    throw new StorageException(503, "ServerBusy", "The thread kept changing while it was being unarchived; retry shortly.");
+                    throw new RequestFailedException(503, "The thread kept changing while it was being unarchived; retry shortly.", "ServerBusy", null);
                 }
 
                 // The segment's blob stays: if a retried attempt did commit, the next pass finds the index

@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using Azure;
 using Serverless.Storage.Tables;
 using Serverless.Storage.Users;
@@ -16,28 +17,28 @@ public sealed class ThreadStore(TableClient table, TimeProvider time)
     /// record) in the same transaction.
     /// </summary>
     /// <returns>The thread with its ETag.</returns>
-    /// <exception cref="StorageException">409 with <see cref="StorageException.FailedOperationIndex"/> 0 when the id is taken; at index 3 when <paramref name="extra"/> conflicts.</exception>
+    /// <exception cref="RequestFailedException">409 with <see cref="StorageWrites.FailedActionIndex"/> 0 when the id is taken; at index 3 when <paramref name="extra"/> conflicts.</exception>
     public async Task<ThreadRecord> CreateAsync(UserPartition user, ThreadRecord thread, TableTransactionAction? extra, CancellationToken cancellationToken)
     {
         var actions = new List<TableTransactionAction>
         {
-            new(TableActionType.Add, ThreadEntities.ThreadRow(user, thread)),
-            new(TableActionType.Add, ThreadEntities.RecentRow(user, thread)),
-            new(TableActionType.Add, ThreadEntities.CreatedRow(user, thread)),
+            new(TableTransactionActionType.Add, ThreadEntities.ThreadRow(user, thread)),
+            new(TableTransactionActionType.Add, ThreadEntities.RecentRow(user, thread)),
+            new(TableTransactionActionType.Add, ThreadEntities.CreatedRow(user, thread)),
         };
         if (extra is not null)
         {
             actions.Add(extra);
         }
 
-        var etags = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+        var etags = await table.SubmitAsync(actions, cancellationToken).ConfigureAwait(false);
         return thread with { ETag = etags[0] ?? default };
     }
 
     /// <summary>Reads a thread, deleted or not; null when it does not exist.</summary>
     public async Task<ThreadRecord?> GetAsync(UserPartition user, string threadId, CancellationToken cancellationToken)
     {
-        var entity = await table.GetAsync(user.Key, UserRowKeys.ForThread(threadId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var entity = await table.FindAsync(user.Key, UserRowKeys.ForThread(threadId), cancellationToken: cancellationToken).ConfigureAwait(false);
         return entity is null ? null : ThreadEntities.ToRecord(entity);
     }
 
@@ -48,7 +49,7 @@ public sealed class ThreadStore(TableClient table, TimeProvider time)
     /// re-applies; with it, a changed thread fails.
     /// </summary>
     /// <returns>The updated thread, or null when it does not exist or <paramref name="change"/> refused it.</returns>
-    /// <exception cref="StorageException">412 when <paramref name="ifMatch"/> is not the current version.</exception>
+    /// <exception cref="RequestFailedException">412 when <paramref name="ifMatch"/> is not the current version.</exception>
     public async Task<ThreadRecord?> UpdateAsync(UserPartition user, string threadId, ETag? ifMatch, Func<ThreadRecord, DateTimeOffset, ThreadRecord?> change, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
@@ -61,7 +62,7 @@ public sealed class ThreadStore(TableClient table, TimeProvider time)
 
             if (ifMatch is { } expected && expected != ETag.All && expected != current.ETag)
             {
-                throw new StorageException(412, "UpdateConditionNotSatisfied", "The thread has changed.");
+                throw new RequestFailedException(412, "The thread has changed.", "UpdateConditionNotSatisfied", null);
             }
 
             var now = time.GetUtcNow();
@@ -73,16 +74,16 @@ public sealed class ThreadStore(TableClient table, TimeProvider time)
             updated = updated with { UpdatedAt = now };
             try
             {
-                var etags = await table.SubmitTransactionAsync(
+                var etags = await table.SubmitAsync(
                     [
-                        new(TableActionType.UpdateReplace, ThreadEntities.ThreadRow(user, updated), current.ETag),
-                        new(TableActionType.UpsertReplace, ThreadEntities.RecentRow(user, updated)),
-                        new(TableActionType.UpsertReplace, ThreadEntities.CreatedRow(user, updated)),
+                        new(TableTransactionActionType.UpdateReplace, ThreadEntities.ThreadRow(user, updated), current.ETag),
+                        new(TableTransactionActionType.UpsertReplace, ThreadEntities.RecentRow(user, updated)),
+                        new(TableTransactionActionType.UpsertReplace, ThreadEntities.CreatedRow(user, updated)),
                     ],
                     cancellationToken).ConfigureAwait(false);
                 return updated with { ETag = etags[0] ?? default };
             }
-            catch (StorageException e) when (e.IsPreconditionFailed && (ifMatch is null || ifMatch == ETag.All) && attempt < ConversationLimits.MaxAppendAttempts)
+            catch (RequestFailedException e) when (e.Status == 412 && (ifMatch is null || ifMatch == ETag.All) && attempt < ConversationLimits.MaxAppendAttempts)
             {
                 await Backoff.DelayAsync(attempt, cancellationToken).ConfigureAwait(false);
             }
@@ -104,12 +105,12 @@ public sealed class ThreadStore(TableClient table, TimeProvider time)
         UserPartition user, ThreadOrder order, ThreadFilter filter, int limit, string? afterRowKey, CancellationToken cancellationToken)
     {
         var prefix = order == ThreadOrder.Recent ? UserRowKeys.Recents : UserRowKeys.CreatedRows;
-        var range = ODataFilter.RowKeyStartsWith(user.Key, prefix);
-        var query = afterRowKey is null ? range : ODataFilter.And(range, ODataFilter.Create($"RowKey gt {afterRowKey}"));
+        var range = TableFilters.RowKeyStartsWith(user.Key, prefix);
+        var query = afterRowKey is null ? range : TableFilters.And(range, TableClient.CreateQueryFilter($"RowKey gt {afterRowKey}"));
         var matches = new List<TableEntity>(limit);
         var scanned = 0;
         string? lastScanned = afterRowKey;
-        TableContinuation? continuation = null;
+        string? continuation = null;
         var exhausted = false;
         var unfiltered = filter is { Archived: null, Starred: null, Deleted: false };
         while (matches.Count < limit && scanned < ConversationLimits.ListScanBudget)
@@ -121,7 +122,7 @@ public sealed class ThreadStore(TableClient table, TimeProvider time)
                 want = Math.Min(want, limit - matches.Count);
             }
 
-            var page = await table.QueryPageAsync(query, want, continuation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var page = await table.ReadPageAsync(query, want, continuation, cancellationToken: cancellationToken).ConfigureAwait(false);
             var consumedAll = true;
             for (var i = 0; i < page.Entities.Count; i++)
             {

@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using System.Globalization;
 using Azure;
 using Serverless.Storage.Tables;
@@ -44,26 +45,26 @@ public sealed class DueIndexStore(TableClient table)
     public async Task PutBatchAsync(IReadOnlyList<(string UserKey, string MissionId, DateTimeOffset DueAt)> rows, DateTimeOffset bucketTime, CancellationToken cancellationToken)
     {
         var bucket = BucketOf(bucketTime);
-        var actions = rows.Select(r => new TableTransactionAction(TableActionType.UpsertReplace, new TableEntity(bucket, RowKeyOf(r.UserKey, r.MissionId, r.DueAt)) { ["DueAt"] = r.DueAt })).ToList();
-        await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+        var actions = rows.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(bucket, RowKeyOf(r.UserKey, r.MissionId, r.DueAt)) { ["DueAt"] = r.DueAt })).ToList();
+        await table.SubmitAsync(actions, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Removes an index row; already gone is fine.</summary>
     public async Task DeleteAsync(DueEntry entry, CancellationToken cancellationToken) =>
-        await table.DeleteAsync(entry.Bucket, entry.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
+        await table.DeleteRowAsync(entry.Bucket, entry.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Up to <paramref name="limit"/> rows in buckets <paramref name="fromBucket"/> through <paramref name="toBucket"/>, oldest bucket first.</summary>
     public async Task<IReadOnlyList<DueEntry>> ReadAsync(string fromBucket, string toBucket, int limit, CancellationToken cancellationToken)
     {
-        var filter = ODataFilter.Create($"PartitionKey ge {fromBucket} and PartitionKey le {toBucket}");
-        var page = await table.QueryPageAsync(filter, limit, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey ge {fromBucket} and PartitionKey le {toBucket}");
+        var page = await table.ReadPageAsync(filter, limit, cancellationToken: cancellationToken).ConfigureAwait(false);
         return page.Entities.Select(ToEntry).OfType<DueEntry>().ToList();
     }
 
     /// <summary>The oldest bucket that may still hold rows, or null before the first tick.</summary>
     public async Task<string?> GetCursorAsync(CancellationToken cancellationToken)
     {
-        var row = await table.GetAsync(CursorPartition, CursorRow, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var row = await table.FindAsync(CursorPartition, CursorRow, cancellationToken: cancellationToken).ConfigureAwait(false);
         return row?.GetString("Bucket");
     }
 

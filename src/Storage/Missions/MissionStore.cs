@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using Azure;
 using Serverless.Storage.Payloads;
 using Serverless.Storage.Tables;
@@ -23,12 +24,12 @@ public sealed class MissionStore(TableClient table, PayloadStore payloads)
     /// <summary>Reads one mission, or null.</summary>
     public async Task<MissionRecord?> GetAsync(string userKey, string missionId, CancellationToken cancellationToken)
     {
-        var entity = await table.GetAsync(userKey, UserRowKeys.ForMission(missionId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var entity = await table.FindAsync(userKey, UserRowKeys.ForMission(missionId), cancellationToken: cancellationToken).ConfigureAwait(false);
         return entity is null ? null : ToRecord(entity);
     }
 
     /// <summary>Creates a mission; 409 if the id exists.</summary>
-    /// <exception cref="StorageException">409 when the row exists.</exception>
+    /// <exception cref="RequestFailedException">409 when the row exists.</exception>
     public async Task<MissionRecord> InsertAsync(string userKey, string missionId, string definitionJson, MissionState state, CancellationToken cancellationToken)
     {
         var etag = await table.InsertAsync(ToEntity(userKey, missionId, definitionJson, state), cancellationToken).ConfigureAwait(false);
@@ -36,15 +37,15 @@ public sealed class MissionStore(TableClient table, PayloadStore payloads)
     }
 
     /// <summary>Creates up to 100 missions of one user in one entity group transaction (imports, benchmarks): all or none.</summary>
-    /// <exception cref="StorageException">409 when one of the ids exists.</exception>
+    /// <exception cref="RequestFailedException">409 when one of the ids exists.</exception>
     public async Task InsertBatchAsync(string userKey, IReadOnlyList<(string Id, string DefinitionJson, MissionState State)> missions, CancellationToken cancellationToken)
     {
-        var actions = missions.Select(m => new TableTransactionAction(TableActionType.Add, ToEntity(userKey, m.Id, m.DefinitionJson, m.State))).ToList();
-        await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+        var actions = missions.Select(m => new TableTransactionAction(TableTransactionActionType.Add, ToEntity(userKey, m.Id, m.DefinitionJson, m.State))).ToList();
+        await table.SubmitAsync(actions, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Replaces a mission if it still has version <paramref name="ifMatch"/> (<see cref="ETag.All"/>: if it exists).</summary>
-    /// <exception cref="StorageException">404 or 412 when the condition fails.</exception>
+    /// <exception cref="RequestFailedException">404 or 412 when the condition fails.</exception>
     public async Task<MissionRecord> ReplaceAsync(string userKey, string missionId, string definitionJson, MissionState state, ETag ifMatch, CancellationToken cancellationToken)
     {
         var etag = await table.ReplaceAsync(ToEntity(userKey, missionId, definitionJson, state), ifMatch, cancellationToken).ConfigureAwait(false);
@@ -56,14 +57,14 @@ public sealed class MissionStore(TableClient table, PayloadStore payloads)
     /// <see cref="ResponseBlobPrefix"/>), stay for retention or an erasure sweep: a run log can hold any number of rows,
     /// more than one request should delete. Mission ids are never reused, so a new mission never shows them.
     /// </summary>
-    /// <exception cref="StorageException">412 when <paramref name="ifMatch"/> is stale.</exception>
+    /// <exception cref="RequestFailedException">412 when <paramref name="ifMatch"/> is stale.</exception>
     public Task<bool> DeleteAsync(string userKey, string missionId, ETag ifMatch, CancellationToken cancellationToken) =>
-        table.DeleteAsync(userKey, UserRowKeys.ForMission(missionId), ifMatch, cancellationToken);
+        table.DeleteRowAsync(userKey, UserRowKeys.ForMission(missionId), ifMatch, cancellationToken);
 
     /// <summary>One page of the user's missions in id order.</summary>
-    public async Task<(IReadOnlyList<MissionRecord> Items, TableContinuation? Next)> ListAsync(string userKey, int limit, TableContinuation? after, CancellationToken cancellationToken)
+    public async Task<(IReadOnlyList<MissionRecord> Items, string? Next)> ListAsync(string userKey, int limit, string? after, CancellationToken cancellationToken)
     {
-        var page = await table.QueryPageAsync(ODataFilter.RowKeyStartsWith(userKey, UserRowKeys.Missions), limit, after, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var page = await table.ReadPageAsync(TableFilters.RowKeyStartsWith(userKey, UserRowKeys.Missions), limit, after, cancellationToken: cancellationToken).ConfigureAwait(false);
         return (page.Entities.Select(ToRecord).ToList(), page.Continuation);
     }
 
@@ -71,9 +72,9 @@ public sealed class MissionStore(TableClient table, PayloadStore payloads)
     public async Task<int> CountAsync(string userKey, int atMost, CancellationToken cancellationToken)
     {
         var count = 0;
-        await foreach (var page in table.QueryAsync(ODataFilter.RowKeyStartsWith(userKey, UserRowKeys.Missions), KeyOnly, cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var page in table.QueryAsync<TableEntity>(TableFilters.RowKeyStartsWith(userKey, UserRowKeys.Missions), select: KeyOnly, cancellationToken: cancellationToken).AsPages().ConfigureAwait(false))
         {
-            count += page.Entities.Count;
+            count += page.Values.Count;
             if (count >= atMost)
             {
                 break;
@@ -102,7 +103,7 @@ public sealed class MissionStore(TableClient table, PayloadStore payloads)
     /// <param name="body">The captured bytes.</param>
     /// <param name="contentType">The receiver's content type, or null for <see cref="DefaultResponseContentType"/>.</param>
     /// <param name="cancellationToken">Cancels the upload.</param>
-    /// <exception cref="StorageException">The upload failed.</exception>
+    /// <exception cref="RequestFailedException">The upload failed.</exception>
     public async Task<PayloadReference> SaveResponseAsync(string userKey, string missionId, byte[] body, string? contentType, CancellationToken cancellationToken)
     {
         using var content = new MemoryStream(body, writable: false);
@@ -110,7 +111,7 @@ public sealed class MissionStore(TableClient table, PayloadStore payloads)
     }
 
     /// <summary>Opens a run's stored response body, inflated and checked against its recorded length and hash.</summary>
-    /// <exception cref="StorageException">404 when the blob is gone.</exception>
+    /// <exception cref="RequestFailedException">404 when the blob is gone.</exception>
     public Task<Stream> OpenResponseAsync(PayloadReference body, CancellationToken cancellationToken) => payloads.OpenReadAsync(body, cancellationToken);
 
     /// <summary>Writes one run-log row (insert-or-replace, so a retried write after a lost response is harmless).</summary>
@@ -151,14 +152,14 @@ public sealed class MissionStore(TableClient table, PayloadStore payloads)
             return null;
         }
 
-        var entity = await table.GetAsync(userKey, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var entity = await table.FindAsync(userKey, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
         return entity is null ? null : ToRun(missionId, entity);
     }
 
     /// <summary>One page of a mission's run log, newest first.</summary>
-    public async Task<(IReadOnlyList<MissionRunRecord> Items, TableContinuation? Next)> ListRunsAsync(string userKey, string missionId, int limit, TableContinuation? after, CancellationToken cancellationToken)
+    public async Task<(IReadOnlyList<MissionRunRecord> Items, string? Next)> ListRunsAsync(string userKey, string missionId, int limit, string? after, CancellationToken cancellationToken)
     {
-        var page = await table.QueryPageAsync(ODataFilter.RowKeyStartsWith(userKey, UserRowKeys.MissionRunsOf(missionId)), limit, after, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var page = await table.ReadPageAsync(TableFilters.RowKeyStartsWith(userKey, UserRowKeys.MissionRunsOf(missionId)), limit, after, cancellationToken: cancellationToken).ConfigureAwait(false);
         return (page.Entities.Select(e => ToRun(missionId, e)).ToList(), page.Continuation);
     }
 

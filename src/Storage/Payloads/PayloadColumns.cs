@@ -1,4 +1,4 @@
-using Serverless.Storage.Tables;
+using Azure.Data.Tables;
 
 namespace Serverless.Storage.Payloads;
 

@@ -1,7 +1,11 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Serverless.Storage.Blobs;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
 
 namespace Serverless.Storage.Payloads;
 
@@ -12,9 +16,10 @@ namespace Serverless.Storage.Payloads;
 /// <remarks>
 /// Write the blob first, then commit the table row holding the <see cref="PayloadReference"/>; delete the row,
 /// then the blob (design.md §3). A blob written but never referenced is an orphan for the sweeper, never a
-/// corruption; a reference whose blob is missing is one, and reads say so with a 404 <see cref="StorageException"/>.
+/// corruption; a reference whose blob is missing is one, and reads say so with a 404 <see cref="RequestFailedException"/>.
 /// Each blob records its codec in its name's extension, its Content-Encoding and its <c>codec</c> metadata, with
-/// <c>rawbytes</c> and <c>sha256</c> of the raw content, so any reader can inflate and verify it.
+/// <c>rawbytes</c> and <c>sha256</c> of the raw content, so any reader can inflate and verify it: a plain
+/// <see cref="BlobClient"/> download that decompresses per Content-Encoding gets the raw payload back.
 /// </remarks>
 public sealed class PayloadStore
 {
@@ -49,6 +54,10 @@ public sealed class PayloadStore
             SingleUploadThreshold = options.SingleUploadThreshold,
             BlockSize = options.BlockSize,
         };
+        if (this.options.SingleUploadThreshold is < 0 or > PayloadStoreOptions.MaxBufferSize || this.options.BlockSize is < 1 or > PayloadStoreOptions.MaxBufferSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"SingleUploadThreshold must be 0 to {PayloadStoreOptions.MaxBufferSize} bytes and BlockSize 1 to {PayloadStoreOptions.MaxBufferSize}.");
+        }
     }
 
     /// <summary>The codec new payloads are written with.</summary>
@@ -76,29 +85,14 @@ public sealed class PayloadStore
 
         var codec = options.Codec;
         var blobName = $"{namePrefix}/{RandomNumberGenerator.GetHexString(32, lowercase: true)}{codec.FileExtension}";
-        var upload = new BlobUploadOptions
-        {
-            ContentType = contentType,
-            ContentEncoding = codec.ContentEncoding,
-            IfNoneMatchAll = true,
-            SingleUploadThreshold = options.SingleUploadThreshold,
-            BlockSize = options.BlockSize,
-        };
-
+        var blob = container.GetBlockBlobClient(blobName);
+        var headers = new BlobHttpHeaders { ContentType = contentType, ContentEncoding = codec.ContentEncoding };
         using var compressing = new CompressingReadStream(content, codec);
-        try
-        {
-            // Length and hash are known only once the content has streamed through, which is just before the commit.
-            await container.UploadCoreAsync(blobName, compressing, upload, () => Metadata(codec, compressing), cancellationToken).ConfigureAwait(false);
-        }
-        catch (StorageException e) when (e.IsConflict && e.WasRetried)
-        {
-            // The name is fresh, so "already exists" on a retry is this write's own first attempt having committed.
-            if (!await IsOwnWriteAsync(blobName, compressing, cancellationToken).ConfigureAwait(false))
-            {
-                throw;
-            }
-        }
+
+        // The name is fresh, so "already exists" met by a retry is this write's own first try having committed.
+        await StorageWrites.CreateBlobOnceAsync(
+            () => UploadAsync(blob, compressing, headers, () => Metadata(codec, compressing), cancellationToken),
+            () => IsOwnWriteAsync(blob, compressing, cancellationToken)).ConfigureAwait(false);
 
         return new PayloadReference(blobName, codec.Name, contentType, compressing.RawBytes, compressing.StoredBytes, compressing.Sha256);
     }
@@ -116,7 +110,7 @@ public sealed class PayloadStore
     /// store's current codec), and checked at the end against the length and hash in its metadata, if any.
     /// </summary>
     /// <returns>A forward-only stream; dispose it to release the connection.</returns>
-    /// <exception cref="StorageException">404 when the blob is missing: for a referenced payload, that is corruption.</exception>
+    /// <exception cref="RequestFailedException">404 when the blob is missing: for a referenced payload, that is corruption.</exception>
     /// <exception cref="PayloadTooLargeException">
     /// On open or while reading: the payload inflates past <see cref="PayloadStoreOptions.MaxExpandedBytes"/>, or past
     /// <see cref="PayloadStoreOptions.MaxExpansionRatio"/> times its stored size (above <see cref="PayloadStoreOptions.RatioFloorBytes"/>).
@@ -140,7 +134,7 @@ public sealed class PayloadStore
     public Task<bool> DeleteAsync(PayloadReference reference, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reference);
-        return container.DeleteAsync(reference.BlobName, cancellationToken: cancellationToken);
+        return container.GetBlobClient(reference.BlobName).DeleteBlobAsync(cancellationToken);
     }
 
     private static async Task<string> ReadTextAsync(Stream stream, CancellationToken cancellationToken)
@@ -159,33 +153,135 @@ public sealed class PayloadStore
         ["sha256"] = written.Sha256,
     };
 
-    private async Task<bool> IsOwnWriteAsync(string blobName, CompressingReadStream written, CancellationToken cancellationToken)
+    private static async Task<bool> IsOwnWriteAsync(BlockBlobClient blob, CompressingReadStream written, CancellationToken cancellationToken)
     {
-        var stored = await container.GetPropertiesAsync(blobName, cancellationToken).ConfigureAwait(false);
-        return stored is not null
-            && stored.ContentLength == written.StoredBytes
-            && stored.Metadata.TryGetValue("sha256", out var sha) && sha == written.Sha256;
+        try
+        {
+            var stored = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+            return stored.ContentLength == written.StoredBytes
+                && stored.Metadata.TryGetValue("sha256", out var sha) && sha == written.Sha256;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Uploads the compressed stream, reading it forward once: content that ends before
+    /// <see cref="PayloadStoreOptions.SingleUploadThreshold"/> goes up with one Put Blob; longer content is
+    /// staged in blocks of <see cref="PayloadStoreOptions.BlockSize"/> and committed with Put Block List, so
+    /// the blob appears whole or not at all. Both are create-only (<c>If-None-Match: *</c>), and the metadata
+    /// (length and hash, known only at the end) goes with the request that creates the blob. Memory held:
+    /// one pooled buffer of the larger of the two sizes.
+    /// </summary>
+    private async Task UploadAsync(BlockBlobClient blob, Stream content, BlobHttpHeaders headers, Func<IDictionary<string, string>> metadata, CancellationToken cancellationToken)
+    {
+        var threshold = options.SingleUploadThreshold;
+        var blockSize = options.BlockSize;
+        var createOnly = new BlobRequestConditions { IfNoneMatch = ETag.All };
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(threshold, blockSize));
+        try
+        {
+            var filled = await ReadUntilFullAsync(content, buffer.AsMemory(0, threshold), cancellationToken).ConfigureAwait(false);
+            if (filled < threshold)
+            {
+                using var body = new MemoryStream(buffer, 0, filled, writable: false);
+                await blob.UploadAsync(body, new BlobUploadOptions { HttpHeaders = headers, Metadata = metadata(), Conditions = createOnly }, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            // One random prefix per upload: two uploads racing on one name never stage into each other's blocks.
+            var uploadId = Guid.NewGuid().ToString("N");
+            var blockIds = new List<string>();
+            while (true)
+            {
+                var offset = 0;
+                while (filled - offset >= blockSize)
+                {
+                    await StageAsync(blob, uploadId, blockIds, buffer, offset, blockSize, cancellationToken).ConfigureAwait(false);
+                    offset += blockSize;
+                }
+
+                if (offset > 0)
+                {
+                    // Keep the tail that did not fill a block (only when the threshold is not a multiple of the block size).
+                    buffer.AsSpan(offset, filled - offset).CopyTo(buffer);
+                    filled -= offset;
+                }
+
+                filled += await ReadUntilFullAsync(content, buffer.AsMemory(filled, blockSize - filled), cancellationToken).ConfigureAwait(false);
+                if (filled < blockSize)
+                {
+                    if (filled > 0)
+                    {
+                        await StageAsync(blob, uploadId, blockIds, buffer, 0, filled, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    break;
+                }
+            }
+
+            await blob.CommitBlockListAsync(blockIds, new CommitBlockListOptions { HttpHeaders = headers, Metadata = metadata(), Conditions = createOnly }, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async Task StageAsync(BlockBlobClient blob, string uploadId, List<string> blockIds, byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    {
+        if (blockIds.Count == PayloadStoreOptions.MaxBlockCount)
+        {
+            throw new InvalidOperationException($"Payload {blob.Name} needs more than {PayloadStoreOptions.MaxBlockCount} blocks of {count} bytes; use a larger BlockSize.");
+        }
+
+        // Every id of a blob must have the same length: a fixed-width index after a fixed-width prefix.
+        var blockId = Convert.ToBase64String(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{uploadId}-{blockIds.Count:D6}")));
+        using var block = new MemoryStream(buffer, offset, count, writable: false);
+        await blob.StageBlockAsync(blockId, block, cancellationToken: cancellationToken).ConfigureAwait(false);
+        blockIds.Add(blockId);
+    }
+
+    /// <summary>Reads until <paramref name="buffer"/> is full or the stream ends; returns the bytes read.</summary>
+    private static async Task<int> ReadUntilFullAsync(Stream stream, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        var filled = 0;
+        while (filled < buffer.Length)
+        {
+            var read = await stream.ReadAsync(buffer[filled..], cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            filled += read;
+        }
+
+        return filled;
     }
 
     private async Task<Stream> OpenCoreAsync(string blobName, long? expectedBytes, string? expectedSha256, CancellationToken cancellationToken, bool lengthFromReference = false)
     {
-        var download = await container.DownloadAsync(blobName, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var download = (await container.GetBlobClient(blobName).DownloadStreamingAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
         try
         {
-            var properties = download.Properties;
-            var codec = PayloadCodec.ForContentEncoding(properties.ContentEncoding)
-                ?? throw new InvalidDataException($"Payload {blobName} has Content-Encoding '{properties.ContentEncoding}', which no codec reads.");
+            var details = download.Details;
+            var codec = PayloadCodec.ForContentEncoding(details.ContentEncoding)
+                ?? throw new InvalidDataException($"Payload {blobName} has Content-Encoding '{details.ContentEncoding}', which no codec reads.");
 
             // A reference from the table row outranks the blob's own metadata: it is what the row was committed with.
-            expectedBytes ??= properties.Metadata.TryGetValue("rawbytes", out var raw) && long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var r) ? r : null;
-            expectedSha256 ??= properties.Metadata.GetValueOrDefault("sha256");
+            var metadata = new Dictionary<string, string>(details.Metadata, StringComparer.OrdinalIgnoreCase);
+            expectedBytes ??= metadata.TryGetValue("rawbytes", out var raw) && long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var r) ? r : null;
+            expectedSha256 ??= metadata.GetValueOrDefault("sha256");
 
             // A reference's length was recorded by our own write and is enforced exactly, so it is the limit
             // (under the absolute cap); the ratio guard is for blobs whose length we only have their word for.
             // Without that, a well-compressing payload of our own (repetitive text) could not be read back.
             var limit = lengthFromReference && expectedBytes is { } recorded
                 ? Math.Min(options.MaxExpandedBytes, Math.Max(recorded, 0))
-                : ExpansionLimit(download.ContentLength);
+                : ExpansionLimit(details.ContentLength);
 
             if (expectedBytes > limit)
             {
@@ -196,7 +292,7 @@ public sealed class PayloadStore
         }
         catch
         {
-            await download.DisposeAsync().ConfigureAwait(false);
+            download.Dispose();
             throw;
         }
     }

@@ -1,5 +1,3 @@
-using Serverless.Storage.Blobs;
-
 namespace Serverless.Storage.Payloads;
 
 /// <summary>How a <see cref="PayloadStore"/> compresses what it writes and how far it lets what it reads expand.</summary>
@@ -37,9 +35,21 @@ public sealed class PayloadStoreOptions
     /// </summary>
     public int MaxExpansionRatio { get; set; } = DefaultMaxExpansionRatio;
 
-    /// <summary>Compressed payloads shorter than this go up in one request; see <see cref="BlobUploadOptions.SingleUploadThreshold"/>. Default 4 MiB.</summary>
-    public int SingleUploadThreshold { get; set; } = BlobUploadOptions.DefaultSingleUploadThreshold;
+    /// <summary>Default <see cref="SingleUploadThreshold"/> and <see cref="BlockSize"/>: 4 MiB.</summary>
+    public const int DefaultTransferSize = 4 * 1024 * 1024;
 
-    /// <summary>The block size for longer ones; see <see cref="BlobUploadOptions.BlockSize"/>. Default 4 MiB.</summary>
-    public int BlockSize { get; set; } = BlobUploadOptions.DefaultBlockSize;
+    /// <summary>The largest <see cref="SingleUploadThreshold"/> and <see cref="BlockSize"/> accepted: 256 MiB (each is one pooled buffer in memory).</summary>
+    public const int MaxBufferSize = 256 * 1024 * 1024;
+
+    /// <summary>The service's limit on committed blocks per blob.</summary>
+    public const int MaxBlockCount = 50_000;
+
+    /// <summary>
+    /// Compressed payloads that end before this many bytes go up in one Put Blob; longer ones are staged in
+    /// blocks. Default 4 MiB; 0 to <see cref="MaxBufferSize"/>. This much is held in memory at once.
+    /// </summary>
+    public int SingleUploadThreshold { get; set; } = DefaultTransferSize;
+
+    /// <summary>The size of each staged block (the last may be smaller). Default 4 MiB; 1 byte to <see cref="MaxBufferSize"/>.</summary>
+    public int BlockSize { get; set; } = DefaultTransferSize;
 }

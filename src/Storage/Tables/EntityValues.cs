@@ -1,3 +1,5 @@
+using Azure.Data.Tables;
+
 namespace Serverless.Storage.Tables;
 
 /// <summary>Compares property values the way the service stores them, to recognise a write that already committed.</summary>
@@ -9,14 +11,15 @@ internal static class EntityValues
     /// <param name="exact">Also require that <paramref name="stored"/> has no other properties (replace rather than merge).</param>
     public static bool Contains(TableEntity stored, TableEntity written, bool exact)
     {
-        if (exact && stored.Count != written.Count)
+        var mine = EntityLimits.CustomProperties(written).ToList();
+        if (exact && EntityLimits.CustomProperties(stored).Count() != mine.Count)
         {
             return false;
         }
 
-        foreach (var (name, value) in written)
+        foreach (var (name, value) in mine)
         {
-            if (stored[name] is not { } other || !ValueEquals(value, other))
+            if (!stored.TryGetValue(name, out var other) || other is null || !ValueEquals(value, other))
             {
                 return false;
             }
@@ -25,7 +28,7 @@ internal static class EntityValues
         return true;
     }
 
-    public static bool ValueEquals(object a, object b) => (a, b) switch
+    private static bool ValueEquals(object a, object b) => (a, b) switch
     {
         (byte[] x, byte[] y) => x.AsSpan().SequenceEqual(y),
         (double x, double y) => x.Equals(y),
@@ -33,6 +36,7 @@ internal static class EntityValues
         (int x, long y) => x == y,
         // The service keeps 100 ns ticks, which is what DateTimeOffset holds too.
         (DateTimeOffset x, DateTimeOffset y) => x.UtcTicks == y.UtcTicks,
+        (DateTime x, DateTimeOffset y) => x.ToUniversalTime().Ticks == y.UtcTicks,
         _ => a.Equals(b),
     };
 }

@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using Azure;
 using Serverless.Storage.Tables;
 
@@ -25,7 +26,7 @@ public sealed class IdempotencyStore(TableClient table, TimeProvider time)
     /// </summary>
     public async Task<(IdempotencyRecord? Live, ETag? Expired)> FindAsync(UserPartition user, string operation, string key, CancellationToken cancellationToken)
     {
-        var entity = await table.GetAsync(user.Key, UserRowKeys.ForIdempotencyKey(operation, key), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var entity = await table.FindAsync(user.Key, UserRowKeys.ForIdempotencyKey(operation, key), cancellationToken: cancellationToken).ConfigureAwait(false);
         if (entity is null)
         {
             return (null, null);
@@ -61,7 +62,7 @@ public sealed class IdempotencyStore(TableClient table, TimeProvider time)
             ["CreatedAt"] = record.CreatedAt,
         };
         return replacingExpired is { } etag
-            ? new TableTransactionAction(TableActionType.UpdateReplace, entity, etag)
-            : new TableTransactionAction(TableActionType.Add, entity);
+            ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, etag)
+            : new TableTransactionAction(TableTransactionActionType.Add, entity);
     }
 }

@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using Azure;
 using Serverless.Storage.Tables;
 
@@ -15,7 +16,7 @@ public sealed class SettingsStore(TableClient table)
     /// <summary>Reads one setting, or null.</summary>
     public async Task<SettingRecord?> GetAsync(UserPartition user, string settingNamespace, string key, CancellationToken cancellationToken)
     {
-        var entity = await table.GetAsync(user.Key, UserRowKeys.ForSetting(settingNamespace, key), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var entity = await table.FindAsync(user.Key, UserRowKeys.ForSetting(settingNamespace, key), cancellationToken: cancellationToken).ConfigureAwait(false);
         return entity is null ? null : ToRecord(entity);
     }
 
@@ -24,7 +25,7 @@ public sealed class SettingsStore(TableClient table)
     /// <see cref="ETag.All"/> it must exist; with an ETag it must still have that version;
     /// <paramref name="createOnly"/> requires that it does not exist.
     /// </summary>
-    /// <exception cref="StorageException">404, 409 or 412 when a condition fails.</exception>
+    /// <exception cref="RequestFailedException">404, 409 or 412 when a condition fails.</exception>
     public async Task<SettingRecord> PutAsync(UserPartition user, string settingNamespace, string key, string valueJson, ETag? ifMatch, bool createOnly, CancellationToken cancellationToken)
     {
         var now = DateTimeOffset.UtcNow;
@@ -43,16 +44,16 @@ public sealed class SettingsStore(TableClient table)
     }
 
     /// <summary>Deletes a setting; returns false when it did not exist.</summary>
-    /// <exception cref="StorageException">412 when <paramref name="ifMatch"/> is stale.</exception>
+    /// <exception cref="RequestFailedException">412 when <paramref name="ifMatch"/> is stale.</exception>
     public Task<bool> DeleteAsync(UserPartition user, string settingNamespace, string key, ETag? ifMatch, CancellationToken cancellationToken) =>
-        table.DeleteAsync(user.Key, UserRowKeys.ForSetting(settingNamespace, key), ifMatch ?? ETag.All, cancellationToken);
+        table.DeleteRowAsync(user.Key, UserRowKeys.ForSetting(settingNamespace, key), ifMatch ?? ETag.All, cancellationToken);
 
     /// <summary>One page of a namespace's settings in key order.</summary>
-    public async Task<(IReadOnlyList<SettingRecord> Items, TableContinuation? Next)> ListAsync(
-        UserPartition user, string settingNamespace, int limit, TableContinuation? after, CancellationToken cancellationToken)
+    public async Task<(IReadOnlyList<SettingRecord> Items, string? Next)> ListAsync(
+        UserPartition user, string settingNamespace, int limit, string? after, CancellationToken cancellationToken)
     {
-        var filter = ODataFilter.RowKeyStartsWith(user.Key, UserRowKeys.SettingsOf(settingNamespace));
-        var page = await table.QueryPageAsync(filter, limit, after, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var filter = TableFilters.RowKeyStartsWith(user.Key, UserRowKeys.SettingsOf(settingNamespace));
+        var page = await table.ReadPageAsync(filter, limit, after, cancellationToken: cancellationToken).ConfigureAwait(false);
         return (page.Entities.Select(ToRecord).ToList(), page.Continuation);
     }
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Functions.Storage;
 using Serverless.Storage.Conversations;
+using Azure.Data.Tables;
 using Serverless.Storage.Tables;
 using Serverless.Storage.Users;
 using Serverless.Tests.Testing;
@@ -21,13 +22,13 @@ public sealed class ArchiveApiTests : ConversationTestBase
     private TableClient Table => Factory.Services.GetRequiredService<AppTables>().Users;
 
     private async Task<int> MessageRowsAsync(string threadId) =>
-        (await Table.QueryAllAsync(ODataFilter.RowKeyStartsWith(AlicePartition.Key, UserRowKeys.MessagesOf(threadId)))).Count;
+        (await Table.ReadAllAsync(TableFilters.RowKeyStartsWith(AlicePartition.Key, UserRowKeys.MessagesOf(threadId)))).Count;
 
     private async Task<int> SegmentRowsAsync(string threadId) =>
-        (await Table.QueryAllAsync(ODataFilter.RowKeyStartsWith(AlicePartition.Key, UserRowKeys.SegmentsOf(threadId)))).Count;
+        (await Table.ReadAllAsync(TableFilters.RowKeyStartsWith(AlicePartition.Key, UserRowKeys.SegmentsOf(threadId)))).Count;
 
     private async Task<List<string>> BlobsAsync(string threadId) =>
-        (await Factory.Services.GetRequiredService<AppContainers>().Payloads.ListAllAsync(MessageStore.BlobPrefix(AlicePartition, threadId) + "/")).Select(b => b.Name).ToList();
+        await Factory.Services.GetRequiredService<AppContainers>().Payloads.ListNamesAsync(MessageStore.BlobPrefix(AlicePartition, threadId) + "/");
 
     private static async Task<JsonElement> PatchArchivedAsync(HttpClient client, string threadId, bool archived, HttpStatusCode expected = HttpStatusCode.OK) =>
         await JsonOf(await client.PatchAsJsonAsync($"/api/v1/threads/{threadId}", new { archived }), expected);

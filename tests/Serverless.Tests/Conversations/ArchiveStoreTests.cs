@@ -1,4 +1,5 @@
-using Serverless.Storage.Blobs;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
 using Serverless.Storage.Conversations;
 using Serverless.Storage.Payloads;
 using Serverless.Storage.Tables;
@@ -16,16 +17,16 @@ public sealed class ArchiveStoreTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var azurite = await Azurite.Shared;
-        table = new TableClient(azurite.Connection, Azurite.UniqueName("arch"));
+        table = azurite.Table(Azurite.UniqueName("arch"));
         await table.CreateIfNotExistsAsync();
-        container = new BlobContainerClient(azurite.Connection, Azurite.UniqueName("arch"));
+        container = azurite.Container(Azurite.UniqueName("arch"));
         await container.CreateIfNotExistsAsync();
     }
 
     public async Task DisposeAsync()
     {
-        await table.DeleteTableAsync();
-        await container.DeleteContainerAsync();
+        await table.DeleteAsync();
+        await container.DeleteIfExistsAsync();
     }
 
     [Fact]
@@ -48,9 +49,9 @@ public sealed class ArchiveStoreTests : IAsyncLifetime
         var sealedThread = (await archiver.SealAsync(User, "wide", 100, default))!;
         Assert.True(sealedThread.Complete);
         Assert.Equal(99, sealedThread.Thread.SealedThrough);
-        var segmentRows = await table.QueryAllAsync(ODataFilter.RowKeyStartsWith(User.Key, UserRowKeys.SegmentsOf("wide")));
+        var segmentRows = await table.ReadAllAsync(TableFilters.RowKeyStartsWith(User.Key, UserRowKeys.SegmentsOf("wide")));
         Assert.InRange(segmentRows.Count, 3, 99);
-        Assert.Empty(await table.QueryAllAsync(ODataFilter.RowKeyStartsWith(User.Key, UserRowKeys.MessagesOf("wide"))));
+        Assert.Empty(await table.ReadAllAsync(TableFilters.RowKeyStartsWith(User.Key, UserRowKeys.MessagesOf("wide"))));
 
         var (items, _) = await messages.ListAsync(User, sealedThread.Thread, false, 100, null, default);
         Assert.Equal(99, items.Count);
@@ -58,7 +59,7 @@ public sealed class ArchiveStoreTests : IAsyncLifetime
 
         var restored = (await archiver.UnsealAsync(User, "wide", 100, default))!;
         Assert.True(restored.Complete);
-        Assert.Equal(99, (await table.QueryAllAsync(ODataFilter.RowKeyStartsWith(User.Key, UserRowKeys.MessagesOf("wide")))).Count);
+        Assert.Equal(99, (await table.ReadAllAsync(TableFilters.RowKeyStartsWith(User.Key, UserRowKeys.MessagesOf("wide")))).Count);
         (items, _) = await messages.ListAsync(User, restored.Thread, true, 100, null, default);
         Assert.Equal(Enumerable.Range(1, 99).Reverse().Select(i => (long)i), items.Select(m => m.Sequence));
     }

@@ -1,6 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
-using Serverless.Storage.Blobs;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
 using Serverless.Storage.Conversations;
 using Serverless.Storage.Payloads;
 using Serverless.Storage.Tables;
@@ -54,16 +55,16 @@ public sealed class ConversationPropertyTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var azurite = await Azurite.Shared;
-        table = new TableClient(azurite.Connection, Azurite.UniqueName("prop"));
+        table = azurite.Table(Azurite.UniqueName("prop"));
         await table.CreateIfNotExistsAsync();
-        container = new BlobContainerClient(azurite.Connection, Azurite.UniqueName("prop"));
+        container = azurite.Container(Azurite.UniqueName("prop"));
         await container.CreateIfNotExistsAsync();
     }
 
     public async Task DisposeAsync()
     {
-        await table.DeleteTableAsync();
-        await container.DeleteContainerAsync();
+        await table.DeleteAsync();
+        await container.DeleteIfExistsAsync();
     }
 
     [Fact]

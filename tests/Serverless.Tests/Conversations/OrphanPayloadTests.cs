@@ -1,7 +1,7 @@
-using Serverless.Storage;
-using Serverless.Storage.Blobs;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
 using Serverless.Storage.Conversations;
-using Serverless.Storage.Http;
 using Serverless.Storage.Payloads;
 using Serverless.Storage.Tables;
 using Serverless.Storage.Users;
@@ -19,17 +19,24 @@ public sealed class OrphanPayloadTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         azurite = await Azurite.Shared;
-        table = new TableClient(azurite.Connection, Azurite.UniqueName("conv"));
+        table = azurite.Table(Azurite.UniqueName("conv"));
         await table.CreateIfNotExistsAsync();
-        container = new BlobContainerClient(azurite.Connection, Azurite.UniqueName("conv"));
+        container = azurite.Container(Azurite.UniqueName("conv"));
         await container.CreateIfNotExistsAsync();
     }
 
     public async Task DisposeAsync()
     {
-        await table.DeleteTableAsync();
-        await container.DeleteContainerAsync();
+        await table.DeleteAsync();
+        await container.DeleteIfExistsAsync();
     }
+
+    /// <summary>The same table, reached through a transport that fails every transaction (no retries): blob uploads succeed, commits do not.</summary>
+    private TableClient FailingTransactions() => azurite.Table(table.Name, options =>
+    {
+        options.Transport = new FaultInjectionTransport(r => r.Uri.ToString().Contains("$batch", StringComparison.Ordinal) ? Fault.ServerError : Fault.None);
+        options.Retry.MaxRetries = 0;
+    });
 
     [Fact]
     public async Task ACrashBetweenUploadAndCommit_LeavesNoRowPointingToAMissingBlob_AndTheOrphanIsFound()
@@ -38,22 +45,18 @@ public sealed class OrphanPayloadTests : IAsyncLifetime
         await threads.CreateAsync(User, ThreadRecord.New("t1", null, null, false, false, DateTimeOffset.UtcNow, ThreadLineage.None), null, default);
 
         // The same table, reached through a transport that fails every transaction: the blob upload succeeds, the commit does not.
-        var failing = new TableClient(azurite.Connection, table.Name, new StorageClientOptions
-        {
-            Transport = new FaultInjectionTransport(r => r.Uri.ToString().Contains("$batch", StringComparison.Ordinal) ? Fault.ServerError : Fault.None),
-            Retry = { MaxRetries = 0 },
-        });
+        var failing = FailingTransactions();
         var payloads = new PayloadStore(container);
         var crashing = new MessageStore(failing, new ThreadStore(failing, TimeProvider.System), payloads, TimeProvider.System);
         var big = new string('z', ConversationLimits.InlineMaxChars + 1);
 
-        await Assert.ThrowsAsync<StorageException>(() => crashing.AppendAsync(User, "t1", [new NewMessage(null, "user", big, null, null, null, null, null, null)], default));
+        await Assert.ThrowsAsync<RequestFailedException>(() => crashing.AppendAsync(User, "t1", [new NewMessage(null, "user", big, null, null, null, null, null, null)], default));
 
         var orphans = new OrphanPayloads(table, container);
         var found = await orphans.FindAsync(User, TimeSpan.Zero, DateTimeOffset.UtcNow.AddMinutes(1));
         Assert.Single(found);
         Assert.StartsWith("carol/msg/t1/", found[0], StringComparison.Ordinal);
-        Assert.Empty(await table.QueryAllAsync(ODataFilter.RowKeyStartsWith(User.Key, UserRowKeys.Messages)));
+        Assert.Empty(await table.ReadAllAsync(TableFilters.RowKeyStartsWith(User.Key, UserRowKeys.Messages)));
         Assert.Equal(1, (await threads.GetAsync(User, "t1", default))!.NextSequence);
 
         // A committed append's blob is referenced, so it is not reported; the grace period hides young blobs.
@@ -74,13 +77,9 @@ public sealed class OrphanPayloadTests : IAsyncLifetime
         await threads.CreateAsync(User, ThreadRecord.New("t2", null, null, false, false, DateTimeOffset.UtcNow, ThreadLineage.None), null, default);
         var appended = await messages.AppendAsync(User, "t2", Enumerable.Range(0, 50).Select(i => new NewMessage(null, "user", $"m{i}", null, null, null, null, null, null)).ToList(), default);
 
-        var failing = new TableClient(azurite.Connection, table.Name, new StorageClientOptions
-        {
-            Transport = new FaultInjectionTransport(r => r.Uri.ToString().Contains("$batch", StringComparison.Ordinal) ? Fault.ServerError : Fault.None),
-            Retry = { MaxRetries = 0 },
-        });
+        var failing = FailingTransactions();
         var crashing = new ThreadArchiver(failing, new ThreadStore(failing, TimeProvider.System), payloads);
-        await Assert.ThrowsAsync<StorageException>(() => crashing.SealAsync(User, "t2", 10, default));
+        await Assert.ThrowsAsync<RequestFailedException>(() => crashing.SealAsync(User, "t2", 10, default));
 
         var thread = (await threads.GetAsync(User, "t2", default))!;
         Assert.False(thread.HasSealed);

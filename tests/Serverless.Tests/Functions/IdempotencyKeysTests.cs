@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Functions.Api;
 using Serverless.Functions.Identity;
+using Azure;
+using Azure.Data.Tables;
 using Serverless.Storage;
 using Serverless.Storage.Tables;
 using Serverless.Storage.Users;
@@ -108,14 +110,14 @@ public sealed class IdempotencyKeysTests : TableTestBase
             var location = $"/api/v1/threads/{threadId}";
             try
             {
-                await Table.SubmitTransactionAsync(
+                await Table.SubmitAsync(
                 [
-                    new(TableActionType.Add, new TableEntity(user.Partition.Key, "thread|" + threadId) { ["Body"] = body }),
+                    new(TableTransactionActionType.Add, new TableEntity(user.Partition.Key, "thread|" + threadId) { ["Body"] = body }),
                     outcome.Write!.Record(201, response, location),
                 ]);
                 answer = new StoredAnswer(201, response, location);
             }
-            catch (StorageException e) when (e.IsConflict || e.IsPreconditionFailed)
+            catch (RequestFailedException e) when (e.Status is 409 or 412)
             {
                 answer = await keys.AnswerAfterRaceAsync(outcome.Write!, CancellationToken.None);
             }
@@ -132,7 +134,7 @@ public sealed class IdempotencyKeysTests : TableTestBase
     }
 
     private async Task<List<TableEntity>> Threads(string userId) =>
-        await Table.QueryAllAsync(ODataFilter.RowKeyStartsWith(UserPartition.For(userId).Key, "thread|"));
+        await Table.ReadAllAsync(TableFilters.RowKeyStartsWith(UserPartition.For(userId).Key, "thread|"));
 
     private sealed class StoredAnswer(int status, string body, string location) : IResult
     {

@@ -264,9 +264,9 @@ public sealed class SettingsApiTests : IAsyncLifetime
     public async Task StoredRow_LivesInTheUsersPartition()
     {
         await alice.PutAsJsonAsync("/api/v1/settings/ui/where", new { value = 1 });
-        var table = new TableClient((await Azurite.Shared).Connection, factory.UserTable);
+        var table = (await Azurite.Shared).Table(factory.UserTable);
 
-        var row = await table.GetAsync(KeyEncoding.EncodeKey("alice"), KeyEncoding.Compose("setting", "ui", "where"));
+        var row = await table.FindAsync(KeyEncoding.EncodeKey("alice"), KeyEncoding.Compose("setting", "ui", "where"));
 
         Assert.NotNull(row);
         Assert.Equal("1", row.GetString("Value"));

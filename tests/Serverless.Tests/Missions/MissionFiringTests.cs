@@ -215,7 +215,7 @@ public sealed class MissionFiringTests : IAsyncLifetime
 
         var payloads = app.Services.GetRequiredService<AppContainers>().Payloads;
         var userKey = Serverless.Storage.Users.UserPartition.For("alice").Key;
-        Assert.Empty(await payloads.ListAllAsync(MissionStore.ResponseBlobPrefix(userKey, id) + "/"));
+        Assert.Empty(await payloads.ListNamesAsync(MissionStore.ResponseBlobPrefix(userKey, id) + "/"));
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
 using Serverless.Storage.Blobs;
 
 namespace Serverless.Tests.Storage;
@@ -14,7 +16,7 @@ public sealed class BlobLockLossTests : BlobTestBase
         var fired = new TaskCompletionSource();
         using var registration = held.LockLost.Register(() => fired.TrySetResult());
 
-        await OtherClient().BreakLeaseAsync("locks/stolen", TimeSpan.Zero);
+        await OtherClient().GetBlobClient("locks/stolen").GetBlobLeaseClient().BreakAsync(TimeSpan.Zero);
         await using var thief = await BlobLock.TryAcquireAsync(OtherClient(), "locks/stolen", duration);
         var winner = await Task.WhenAny(fired.Task, Task.Delay(duration));
 

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
 using Serverless.Storage.Blobs;
 
 namespace Serverless.Tests.Storage;
@@ -17,7 +19,7 @@ public sealed class BlobLockTests : BlobTestBase
         try
         {
             Assert.Single(contenders, c => c is not null);
-            Assert.Equal("leased", (await Container.GetPropertiesAsync("locks/job"))!.LeaseState);
+            Assert.Equal(LeaseState.Leased, (await PropertiesAsync("locks/job"))!.LeaseState);
         }
         finally
         {
@@ -46,7 +48,7 @@ public sealed class BlobLockTests : BlobTestBase
     [Fact]
     public async Task TryAcquire_ExistingUnleasedLockBlob_Acquires()
     {
-        await Container.UploadAsync("locks/existing", new MemoryStream());
+        await UploadRawAsync("locks/existing", new MemoryStream());
 
         await using var held = await BlobLock.TryAcquireAsync(Container, "locks/existing", Duration);
 
@@ -72,6 +74,6 @@ public sealed class BlobLockTests : BlobTestBase
         Assert.True(clock.Elapsed > Duration);
         Assert.Null(await BlobLock.TryAcquireAsync(OtherClient(), "locks/long", Duration));
         Assert.False(held.LockLost.IsCancellationRequested);
-        Assert.Equal("leased", (await Container.GetPropertiesAsync("locks/long"))!.LeaseState);
+        Assert.Equal(LeaseState.Leased, (await PropertiesAsync("locks/long"))!.LeaseState);
     }
 }

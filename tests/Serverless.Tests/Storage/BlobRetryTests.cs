@@ -1,14 +1,14 @@
 using System.Text;
 using Azure.Core;
 using Azure.Core.Pipeline;
+using Azure.Storage.Blobs;
 using Serverless.Storage.Blobs;
-using Serverless.Storage.Http;
 using Serverless.Storage.Payloads;
 
 namespace Serverless.Tests.Storage;
 
 /// <summary>
-/// Requests whose first response is lost after the service acted on them: the pipeline retries, and the
+/// Blob requests whose first response is lost after the service acted on them: the pipeline retries, and the
 /// retry meets the first attempt's effect. Callers must see the outcome they asked for, not an error.
 /// </summary>
 public sealed class BlobRetryTests : BlobTestBase
@@ -19,44 +19,46 @@ public sealed class BlobRetryTests : BlobTestBase
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        var options = new StorageClientOptions();
-        options.Retry.Delay = TimeSpan.FromMilliseconds(10);
-        options.AddPolicy(lose, HttpPipelinePosition.BeforeTransport);
-        flaky = new BlobContainerClient(Azurite.Connection, Container.Name, options);
+        flaky = Azurite.Container(Container.Name, options =>
+        {
+            options.Retry.Delay = TimeSpan.FromMilliseconds(10);
+            options.AddPolicy(lose, HttpPipelinePosition.BeforeTransport);
+        });
     }
 
     [Fact]
-    public async Task Delete_ResponseLostAfterTheDelete_ReportsDeleted()
+    public async Task PayloadDelete_ResponseLostAfterTheDelete_ReportsDeleted()
     {
-        await Container.UploadAsync("gone", new MemoryStream([1]));
+        var reference = await new PayloadStore(Container).WriteAsync("u1/gone", new MemoryStream([1]), "application/octet-stream");
         lose.Next = m => m.Request.Method == RequestMethod.Delete;
 
-        Assert.True(await flaky.DeleteAsync("gone"));
+        Assert.True(await new PayloadStore(flaky).DeleteAsync(reference));
         Assert.True(lose.Fired);
+        Assert.Null(await PropertiesAsync(reference.BlobName));
     }
 
     [Fact]
-    public async Task PutBlock_ResponseLost_ReplaysTheSameBytes()
+    public async Task PayloadBlock_ResponseLost_ReplaysTheSameBytes()
     {
         lose.Next = m => m.Request.Uri.Query.Contains("comp=block&", StringComparison.Ordinal);
-        var options = new BlobUploadOptions { SingleUploadThreshold = 64 * 1024, BlockSize = 64 * 1024 };
+        var store = new PayloadStore(flaky, new PayloadStoreOptions { Codec = PayloadCodec.Identity, SingleUploadThreshold = 64 * 1024, BlockSize = 64 * 1024 });
 
-        await flaky.UploadAsync("replayed", new GeneratedStream(200_000), options);
+        var reference = await store.WriteAsync("u1/replayed", new GeneratedStream(200_000), "application/octet-stream");
 
         Assert.True(lose.Fired);
-        Assert.Equal(GeneratedStream.Bytes(200_000), await DownloadBytesAsync("replayed"));
+        Assert.Equal(GeneratedStream.Bytes(200_000), await DownloadBytesAsync(reference.BlobName));
     }
 
     [Fact]
-    public async Task AcquireLease_ResponseLost_StillGetsTheLease()
+    public async Task LockAcquire_ResponseLost_StillGetsTheLock()
     {
-        await Container.UploadAsync("leased", new MemoryStream([1]));
+        await UploadRawAsync("locks/leased", new MemoryStream());
         lose.Next = m => m.Request.Uri.Query.Contains("comp=lease", StringComparison.Ordinal);
 
-        var leaseId = await flaky.AcquireLeaseAsync("leased", TimeSpan.FromSeconds(15));
+        await using var held = await BlobLock.TryAcquireAsync(flaky, "locks/leased", TimeSpan.FromSeconds(15));
 
         Assert.True(lose.Fired);
-        await Container.ReleaseLeaseAsync("leased", leaseId);
+        Assert.NotNull(held);
     }
 
     [Theory]
@@ -73,7 +75,7 @@ public sealed class BlobRetryTests : BlobTestBase
 
         Assert.True(lose.Fired);
         Assert.Equal(text, await store.ReadAllTextAsync(reference));
-        Assert.Single(await Container.ListAllAsync("u1/msg/"));
+        Assert.Single(await ListAsync("u1/msg/"));
     }
 
     /// <summary>Lets the first matching request reach the service, then throws away its response as a dropped connection would.</summary>

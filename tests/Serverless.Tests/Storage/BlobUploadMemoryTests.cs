@@ -1,4 +1,3 @@
-using Serverless.Storage.Blobs;
 using Serverless.Storage.Payloads;
 using Xunit.Abstractions;
 
@@ -16,25 +15,6 @@ public sealed class BlobUploadMemoryGroup
 [Collection(BlobUploadMemoryGroup.Name)]
 public sealed class BlobUploadMemoryTests(ITestOutputHelper output) : BlobTestBase
 {
-    private const long ContentBytes = 64L * 1024 * 1024;
-
-    [Fact]
-    public async Task Upload_64MiBNonSeekableStream_AllocatesFarLessThanTheContent()
-    {
-        var options = new BlobUploadOptions { BlockSize = 4 * 1024 * 1024 };
-        await Container.UploadAsync("warm-up", new GeneratedStream(6 * 1024 * 1024), options);
-
-        var before = GC.GetTotalAllocatedBytes(precise: true);
-        var result = await Container.UploadAsync("big.bin", new GeneratedStream(ContentBytes), options);
-        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
-        output.WriteLine($"upload of {ContentBytes} bytes allocated {allocated} bytes");
-
-        Assert.Equal(ContentBytes, result.Length);
-        Assert.Equal(16, result.BlockCount);
-        Assert.Equal(ContentBytes, (await Container.GetPropertiesAsync("big.bin"))!.ContentLength);
-        Assert.True(allocated < ContentBytes / 4, $"allocated {allocated} bytes to upload {ContentBytes}");
-    }
-
     [Fact]
     public async Task PayloadWrite_32MiBIncompressibleStream_AllocatesFarLessThanTheContent()
     {

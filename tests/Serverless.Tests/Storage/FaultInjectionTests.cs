@@ -1,27 +1,30 @@
 using Azure;
 using Azure.Core;
+using Azure.Data.Tables;
 using Serverless.Storage;
-using Serverless.Storage.Http;
+using Serverless.Storage.Pipeline;
 using Serverless.Storage.Tables;
 using Serverless.Tests.Testing;
 
 namespace Serverless.Tests.Storage;
 
 /// <summary>
-/// What the retry policy does to each table operation under each fault, and that callers can tell
-/// a write whose lost response was retried (success) from a real conflict (an error).
+/// What the SDK's retry policy (with our settings) does to each table operation under each fault,
+/// injected through <see cref="ClientOptions.Transport"/>, and that callers can tell a write whose lost
+/// response was retried (success) from a real conflict (an error).
 /// </summary>
 public sealed class FaultInjectionTests : TableTestBase
 {
-    private TableClient Faulty(FaultInjectionTransport transport, RoundTripCounter? counter = null, int? maxRetries = null)
-    {
-        var options = new StorageClientOptions { Transport = transport, RoundTrips = counter };
-        options.Retry.MaxRetries = maxRetries ?? options.Retry.MaxRetries;
-        options.Retry.Delay = TimeSpan.FromMilliseconds(5);
-        options.Retry.MaxDelay = TimeSpan.FromMilliseconds(50);
-        options.Retry.NetworkTimeout = TimeSpan.FromMilliseconds(500);
-        return new TableClient(Azurite.Connection, Table.Name, options);
-    }
+    private TableClient Faulty(FaultInjectionTransport transport, RoundTripCounter? counter = null, int? maxRetries = null) =>
+        Azurite.Table(Table.Name, options =>
+        {
+            options.Transport = transport;
+            counter?.AddTo(options);
+            options.Retry.MaxRetries = maxRetries ?? options.Retry.MaxRetries;
+            options.Retry.Delay = TimeSpan.FromMilliseconds(5);
+            options.Retry.MaxDelay = TimeSpan.FromMilliseconds(50);
+            options.Retry.NetworkTimeout = TimeSpan.FromMilliseconds(500);
+        });
 
     [Theory]
     [InlineData(Fault.ServerError)]
@@ -35,7 +38,7 @@ public sealed class FaultInjectionTests : TableTestBase
         var etag = await client.InsertAsync(new TableEntity("p", $"transient-{fault}") { ["V"] = 1 });
 
         Assert.Equal(2, counter.Count);
-        Assert.Equal(etag, (await Table.GetAsync("p", $"transient-{fault}"))!.ETag);
+        Assert.Equal(etag, (await Table.FindAsync("p", $"transient-{fault}"))!.ETag);
     }
 
     [Fact]
@@ -46,7 +49,7 @@ public sealed class FaultInjectionTests : TableTestBase
 
         var etag = await client.InsertAsync(new TableEntity("p", "lost-insert") { ["V"] = "mine" });
 
-        var stored = await Table.GetAsync("p", "lost-insert");
+        var stored = await Table.FindAsync("p", "lost-insert");
         Assert.Equal(etag, stored!.ETag);
         Assert.Equal("mine", stored.GetString("V"));
     }
@@ -57,11 +60,11 @@ public sealed class FaultInjectionTests : TableTestBase
         await Table.InsertAsync(new TableEntity("p", "taken") { ["V"] = "theirs" });
         var client = Faulty(FaultInjectionTransport.Scripted(Fault.ServerBusy));
 
-        var error = await Assert.ThrowsAsync<StorageException>(() => client.InsertAsync(new TableEntity("p", "taken") { ["V"] = "mine" }));
+        var error = await Assert.ThrowsAsync<RetriedConflictException>(() => client.InsertAsync(new TableEntity("p", "taken") { ["V"] = "mine" }));
 
-        Assert.True(error.IsConflict);
-        Assert.True(error.WasRetried);
-        Assert.Equal("theirs", (await Table.GetAsync("p", "taken"))!.GetString("V"));
+        Assert.Equal(409, error.Status);
+        Assert.Equal("EntityAlreadyExists", error.ErrorCode);
+        Assert.Equal("theirs", (await Table.FindAsync("p", "taken"))!.GetString("V"));
     }
 
     [Fact]
@@ -72,7 +75,7 @@ public sealed class FaultInjectionTests : TableTestBase
 
         var newETag = await client.ReplaceAsync(new TableEntity("p", "lost-replace") { ["V"] = 2 }, etag);
 
-        var stored = await Table.GetAsync("p", "lost-replace");
+        var stored = await Table.FindAsync("p", "lost-replace");
         Assert.Equal(newETag, stored!.ETag);
         Assert.Equal(2, stored.GetInt32("V"));
     }
@@ -84,11 +87,10 @@ public sealed class FaultInjectionTests : TableTestBase
         await Table.MergeAsync(new TableEntity("p", "raced") { ["V"] = 99 }, etag);
         var client = Faulty(FaultInjectionTransport.Scripted(Fault.ServerError));
 
-        var error = await Assert.ThrowsAsync<StorageException>(() => client.MergeAsync(new TableEntity("p", "raced") { ["V"] = 2 }, etag));
+        var error = await Assert.ThrowsAsync<RetriedConflictException>(() => client.MergeAsync(new TableEntity("p", "raced") { ["V"] = 2 }, etag));
 
-        Assert.True(error.IsPreconditionFailed);
-        Assert.True(error.WasRetried);
-        Assert.Equal(99, (await Table.GetAsync("p", "raced"))!.GetInt32("V"));
+        Assert.Equal(412, error.Status);
+        Assert.Equal(99, (await Table.FindAsync("p", "raced"))!.GetInt32("V"));
     }
 
     [Fact]
@@ -97,8 +99,8 @@ public sealed class FaultInjectionTests : TableTestBase
         await Table.InsertAsync(new TableEntity("p", "lost-delete"));
         var client = Faulty(FaultInjectionTransport.Scripted(Fault.CommitThenLoseResponse));
 
-        Assert.True(await client.DeleteAsync("p", "lost-delete", ETag.All));
-        Assert.Null(await Table.GetAsync("p", "lost-delete"));
+        Assert.True(await client.DeleteRowAsync("p", "lost-delete", ETag.All));
+        Assert.Null(await Table.FindAsync("p", "lost-delete"));
     }
 
     [Fact]
@@ -108,18 +110,18 @@ public sealed class FaultInjectionTests : TableTestBase
 
         await client.UpsertAsync(new TableEntity("p", "lost-upsert") { ["V"] = 5 }, TableUpdateMode.Replace);
 
-        Assert.Equal(5, (await Table.GetAsync("p", "lost-upsert"))!.GetInt32("V"));
+        Assert.Equal(5, (await Table.FindAsync("p", "lost-upsert"))!.GetInt32("V"));
     }
 
     [Fact]
     public async Task Transaction_CommittedButResponseLost_RecognisesItsOwnWrite()
     {
         var client = Faulty(FaultInjectionTransport.Scripted(Fault.CommitThenLoseResponse));
-        var actions = Enumerable.Range(0, 10).Select(i => new TableTransactionAction(TableActionType.Add, new TableEntity("lost-tx", $"r{i}") { ["I"] = i })).ToList();
+        var actions = Enumerable.Range(0, 10).Select(i => new TableTransactionAction(TableTransactionActionType.Add, new TableEntity("lost-tx", $"r{i}") { ["I"] = i })).ToList();
 
-        var etags = await client.SubmitTransactionAsync(actions);
+        var etags = await client.SubmitAsync(actions);
 
-        var rows = await Table.QueryAllAsync(ODataFilter.PartitionKeyEquals("lost-tx"));
+        var rows = await Table.ReadAllAsync(TableClient.CreateQueryFilter($"PartitionKey eq {"lost-tx"}"));
         Assert.Equal(10, rows.Count);
         Assert.Equal(rows.Select(r => (ETag?)r.ETag), etags);
     }
@@ -130,13 +132,12 @@ public sealed class FaultInjectionTests : TableTestBase
         await Table.InsertAsync(new TableEntity("conflict-tx", "r1") { ["I"] = -1 });
         var client = Faulty(FaultInjectionTransport.Scripted(Fault.ServerBusy));
 
-        var error = await Assert.ThrowsAsync<StorageException>(() => client.SubmitTransactionAsync(
-            [new(TableActionType.Add, new TableEntity("conflict-tx", "r0")), new(TableActionType.Add, new TableEntity("conflict-tx", "r1") { ["I"] = 1 })]));
+        var error = await Assert.ThrowsAsync<RetriedConflictException>(() => client.SubmitAsync(
+            [new(TableTransactionActionType.Add, new TableEntity("conflict-tx", "r0")), new(TableTransactionActionType.Add, new TableEntity("conflict-tx", "r1") { ["I"] = 1 })]));
 
-        Assert.True(error.IsConflict);
-        Assert.True(error.WasRetried);
-        Assert.Equal(1, error.FailedOperationIndex);
-        Assert.Single(await Table.QueryAllAsync(ODataFilter.PartitionKeyEquals("conflict-tx")));
+        Assert.Equal(409, error.Status);
+        Assert.Equal(1, error.FailedActionIndex());
+        Assert.Single(await Table.ReadAllAsync(TableClient.CreateQueryFilter($"PartitionKey eq {"conflict-tx"}")));
     }
 
     [Fact]
@@ -145,23 +146,32 @@ public sealed class FaultInjectionTests : TableTestBase
         var counter = new RoundTripCounter();
         var client = Faulty(new FaultInjectionTransport(_ => Fault.ServerBusy), counter);
 
-        var error = await Assert.ThrowsAsync<StorageException>(() => client.GetAsync("p", "anything"));
+        var error = await Assert.ThrowsAsync<RequestFailedException>(() => client.FindAsync("p", "anything"));
 
-        Assert.True(error.IsThrottled);
         Assert.Equal(503, error.Status);
-        Assert.Equal(new StorageClientOptions().Retry.MaxRetries + 1, counter.Count);
+        Assert.Equal(StoragePipeline.MaxRetries + 1, counter.Count);
     }
 
     [Fact]
-    public async Task NoResponseOnAnyTry_IsAStorageExceptionWithStatusZero()
+    public async Task NoResponseOnAnyTry_IsARequestFailedExceptionWithStatusZero()
     {
-        var client = Faulty(new FaultInjectionTransport(_ => Fault.Hang), maxRetries: 1);
+        var counter = new RoundTripCounter();
+        var client = Faulty(new FaultInjectionTransport(_ => Fault.Hang), counter, maxRetries: 1);
 
-        var error = await Assert.ThrowsAsync<StorageException>(() => client.GetAsync("p", "r"));
+        var error = await Assert.ThrowsAsync<RequestFailedException>(() => client.FindAsync("p", "r"));
 
         Assert.Equal(0, error.Status);
         Assert.Equal("ServiceUnreachable", error.ErrorCode);
-        Assert.True(error.WasRetried);
+        Assert.Equal(2, counter.Count);
+    }
+
+    [Fact]
+    public async Task CallersCancellation_IsACancellation_NotAStorageFailure()
+    {
+        var client = Faulty(new FaultInjectionTransport(_ => Fault.Hang), maxRetries: 1);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.FindAsync("p", "r", cancellationToken: cancel.Token));
     }
 
     [Fact]
@@ -171,7 +181,9 @@ public sealed class FaultInjectionTests : TableTestBase
         await Table.InsertAsync(new TableEntity("p", "once"));
         var client = Faulty(FaultInjectionTransport.Scripted(), counter);
 
-        await Assert.ThrowsAsync<StorageException>(() => client.InsertAsync(new TableEntity("p", "once")));
+        var error = await Assert.ThrowsAsync<RequestFailedException>(() => client.InsertAsync(new TableEntity("p", "once")));
+
+        Assert.IsNotType<RetriedConflictException>(error);
 
         Assert.Equal(1, counter.Count);
     }
@@ -203,19 +215,19 @@ public sealed class FaultInjectionTests : TableTestBase
             }
             else if (step % 4 == 0)
             {
-                Assert.True(await client.DeleteAsync("soak", row, ETag.All));
+                Assert.True(await client.DeleteRowAsync("soak", row, ETag.All));
                 model.Remove(row);
             }
             else
             {
-                var current = await client.GetAsync("soak", row);
+                var current = await client.FindAsync("soak", row);
                 Assert.Equal(value, current!.GetInt32("V"));
                 await client.ReplaceAsync(new TableEntity("soak", row) { ["V"] = step }, current.ETag);
                 model[row] = step;
             }
         }
 
-        var stored = (await Table.QueryAllAsync(ODataFilter.PartitionKeyEquals("soak"))).ToDictionary(e => e.RowKey, e => e.GetInt32("V")!.Value);
+        var stored = (await Table.ReadAllAsync(TableClient.CreateQueryFilter($"PartitionKey eq {"soak"}"))).ToDictionary(e => e.RowKey, e => e.GetInt32("V")!.Value);
         Assert.Equal(model.OrderBy(p => p.Key), stored.OrderBy(p => p.Key));
     }
 }

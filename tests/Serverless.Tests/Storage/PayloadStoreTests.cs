@@ -1,8 +1,8 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
+using Azure;
 using Serverless.Storage;
-using Serverless.Storage.Blobs;
 using Serverless.Storage.Payloads;
 
 namespace Serverless.Tests.Storage;
@@ -31,7 +31,7 @@ public sealed class PayloadStoreTests : BlobTestBase
     {
         var reference = await Store.WriteAsync("u1/msg/t1", Utf8(Json), "application/json");
 
-        var stored = await Container.GetPropertiesAsync(reference.BlobName);
+        var stored = await PropertiesAsync(reference.BlobName);
 
         Assert.Equal(Encoding.UTF8.GetByteCount(Json), reference.RawBytes);
         Assert.True(reference.StoredBytes * 5 < reference.RawBytes, $"{reference.StoredBytes} stored for {reference.RawBytes} raw");
@@ -46,7 +46,7 @@ public sealed class PayloadStoreTests : BlobTestBase
 
         Assert.NotEqual(first.BlobName, second.BlobName);
         Assert.Equal(first.Sha256, second.Sha256);
-        Assert.Equal(2, (await Container.ListAllAsync("u1/msg/t1/")).Count);
+        Assert.Equal(2, (await ListAsync("u1/msg/t1/")).Count);
         Assert.Matches("^u1/msg/t1/[0-9a-f]{32}\\.br$", first.BlobName);
     }
 
@@ -63,7 +63,7 @@ public sealed class PayloadStoreTests : BlobTestBase
     {
         var reference = await Store.WriteAsync("u1/art", Utf8(Json), "application/json");
 
-        var stored = await Container.GetPropertiesAsync(reference.BlobName);
+        var stored = await PropertiesAsync(reference.BlobName);
 
         Assert.Equal(PayloadStoreOptions.DefaultCodec.Name, reference.Codec);
         Assert.EndsWith(PayloadStoreOptions.DefaultCodec.FileExtension, reference.BlobName, StringComparison.Ordinal);
@@ -119,7 +119,7 @@ public sealed class PayloadStoreTests : BlobTestBase
         }
 
         gzipped.Position = 0;
-        await Container.UploadAsync("legacy/history-1.json.gz", gzipped, new BlobUploadOptions { ContentType = "application/json", ContentEncoding = "gzip" });
+        await UploadRawAsync("legacy/history-1.json.gz", gzipped, "gzip", "application/json");
 
         await using var read = await Store.OpenReadAsync("legacy/history-1.json.gz");
         using var reader = new StreamReader(read);
@@ -143,7 +143,7 @@ public sealed class PayloadStoreTests : BlobTestBase
         // 300 MiB of zeros brotli-compress (at the fastest level) to about 100 KB: past the default 1,000:1 ratio.
         const long bombBytes = 300L * 1024 * 1024;
         var bomb = CompressedZeros(bombBytes);
-        await Container.UploadAsync("evil/bomb.br", new MemoryStream(bomb), new BlobUploadOptions { ContentEncoding = "br" });
+        await UploadRawAsync("evil/bomb.br", new MemoryStream(bomb), "br");
 
         await using var read = await Store.OpenReadAsync("evil/bomb.br");
         var (error, delivered) = await ReadUntilErrorAsync(read);
@@ -159,7 +159,7 @@ public sealed class PayloadStoreTests : BlobTestBase
     public async Task Read_PastMaxExpandedBytes_IsRefusedEvenWithAGenerousRatio()
     {
         var bomb = CompressedZeros(3L * 1024 * 1024);
-        await Container.UploadAsync("evil/3mib.br", new MemoryStream(bomb), new BlobUploadOptions { ContentEncoding = "br" });
+        await UploadRawAsync("evil/3mib.br", new MemoryStream(bomb), "br");
         var strict = new PayloadStore(Container, new PayloadStoreOptions { MaxExpandedBytes = 2 * 1024 * 1024, MaxExpansionRatio = int.MaxValue });
 
         await using var read = await strict.OpenReadAsync("evil/3mib.br");
@@ -211,7 +211,7 @@ public sealed class PayloadStoreTests : BlobTestBase
     [Fact]
     public async Task Read_UnknownContentEncoding_ThrowsInvalidData()
     {
-        await Container.UploadAsync("odd/x.zst", new MemoryStream([1, 2, 3]), new BlobUploadOptions { ContentEncoding = "zstd" });
+        await UploadRawAsync("odd/x.zst", new MemoryStream([1, 2, 3]), "zstd");
 
         await Assert.ThrowsAsync<InvalidDataException>(() => Store.OpenReadAsync("odd/x.zst"));
     }
@@ -219,9 +219,9 @@ public sealed class PayloadStoreTests : BlobTestBase
     [Fact]
     public async Task Read_MissingBlob_ThrowsNotFound()
     {
-        var error = await Assert.ThrowsAsync<StorageException>(() => Store.OpenReadAsync("u1/msg/none.br"));
+        var error = await Assert.ThrowsAsync<RequestFailedException>(() => Store.OpenReadAsync("u1/msg/none.br"));
 
-        Assert.True(error.IsNotFound);
+        Assert.Equal(404, error.Status);
     }
 
     [Fact]
@@ -231,8 +231,54 @@ public sealed class PayloadStoreTests : BlobTestBase
 
         Assert.True(await Store.DeleteAsync(reference));
         Assert.False(await Store.DeleteAsync(reference));
-        await Assert.ThrowsAsync<StorageException>(() => Store.ReadAllTextAsync(reference));
+        Assert.Equal(404, (await Assert.ThrowsAsync<RequestFailedException>(() => Store.ReadAllTextAsync(reference))).Status);
     }
+
+    /// <summary>
+    /// A client that knows nothing of our store (a plain <see cref="Azure.Storage.Blobs.BlobClient"/>) reads a payload
+    /// back by honouring the blob's Content-Encoding, and its metadata's length and hash check out.
+    /// </summary>
+    [Theory]
+    [InlineData("br")]
+    [InlineData("gzip")]
+    [InlineData("deflate")]
+    [InlineData("identity")]
+    public async Task PayloadWeWrite_APlainBlobClientDownloadsAndInflatesPerContentEncoding(string family)
+    {
+        var codec = family switch { "br" => PayloadCodec.Brotli(4), "gzip" => PayloadCodec.GZip(6), "deflate" => PayloadCodec.ZLib(6), _ => PayloadCodec.Identity };
+        var reference = await new PayloadStore(Container, new PayloadStoreOptions { Codec = codec }).WriteAsync("u1/plain", Utf8(Json), "application/json");
+        var blob = Azurite.Connect().Blobs.GetBlobContainerClient(Container.Name).GetBlobClient(reference.BlobName);
+
+        var streamed = (await blob.DownloadStreamingAsync()).Value;
+        byte[] raw;
+        using (var inflating = Inflate(streamed.Details.ContentEncoding, streamed.Content))
+        using (var copy = new MemoryStream())
+        {
+            await inflating.CopyToAsync(copy);
+            raw = copy.ToArray();
+        }
+
+        var whole = (await blob.DownloadContentAsync()).Value;
+        using var wholeInflating = Inflate(whole.Details.ContentEncoding, whole.Content.ToStream());
+        using var wholeReader = new StreamReader(wholeInflating, Encoding.UTF8);
+
+        Assert.Equal(family, streamed.Details.ContentEncoding);
+        Assert.Equal("application/json", streamed.Details.ContentType);
+        Assert.Equal(Json, Encoding.UTF8.GetString(raw));
+        Assert.Equal(Json, await wholeReader.ReadToEndAsync());
+        Assert.Equal(reference.RawBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), streamed.Details.Metadata["rawbytes"]);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(raw)), streamed.Details.Metadata["sha256"]);
+    }
+
+    /// <summary>Decompresses per an HTTP Content-Encoding with the platform's codecs, as any reader would.</summary>
+    private static Stream Inflate(string contentEncoding, Stream stored) => contentEncoding switch
+    {
+        "br" => new BrotliStream(stored, CompressionMode.Decompress),
+        "gzip" => new GZipStream(stored, CompressionMode.Decompress),
+        "deflate" => new ZLibStream(stored, CompressionMode.Decompress),
+        "identity" => stored,
+        _ => throw new InvalidDataException(contentEncoding),
+    };
 
     [Theory]
     [InlineData("")]

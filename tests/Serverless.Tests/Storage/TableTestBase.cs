@@ -1,6 +1,5 @@
-using Serverless.Storage.Http;
-using Serverless.Storage.Tables;
-using Serverless.Tests.Testing;
+using Azure.Data.Tables;
+using Serverless.Storage.Pipeline;
 
 namespace Serverless.Tests.Storage;
 
@@ -16,9 +15,9 @@ public abstract class TableTestBase : IAsyncLifetime
     public virtual async Task InitializeAsync()
     {
         Azurite = await Azurite.Shared;
-        Table = new TableClient(Azurite.Connection, Azurite.UniqueName("t"), new StorageClientOptions { RoundTrips = RoundTrips });
+        Table = Azurite.Table(Azurite.UniqueName("t"), RoundTrips.AddTo);
         await Table.CreateIfNotExistsAsync();
     }
 
-    public virtual async Task DisposeAsync() => await Table.DeleteTableAsync();
+    public virtual async Task DisposeAsync() => await Table.DeleteAsync();
 }

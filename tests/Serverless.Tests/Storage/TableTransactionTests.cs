@@ -1,4 +1,5 @@
 using Azure;
+using Azure.Data.Tables;
 using Serverless.Storage;
 using Serverless.Storage.Tables;
 
@@ -13,20 +14,20 @@ public sealed class TableTransactionTests : TableTestBase
         await Table.InsertAsync(new TableEntity("tx", "merge") { ["A"] = 1 });
         await Table.InsertAsync(new TableEntity("tx", "delete"));
 
-        var etags = await Table.SubmitTransactionAsync(
+        var etags = await Table.SubmitAsync(
         [
-            new(TableActionType.Add, new TableEntity("tx", "add") { ["V"] = "new" }),
-            new(TableActionType.UpdateReplace, new TableEntity("tx", "replace") { ["V"] = 2 }, replaceETag),
-            new(TableActionType.UpdateMerge, new TableEntity("tx", "merge") { ["B"] = 2 }, ETag.All),
-            new(TableActionType.UpsertReplace, new TableEntity("tx", "upsert1") { ["V"] = 3 }),
-            new(TableActionType.UpsertMerge, new TableEntity("tx", "upsert2") { ["V"] = 4 }),
-            new(TableActionType.Delete, new TableEntity("tx", "delete")),
+            new(TableTransactionActionType.Add, new TableEntity("tx", "add") { ["V"] = "new" }),
+            new(TableTransactionActionType.UpdateReplace, new TableEntity("tx", "replace") { ["V"] = 2 }, replaceETag),
+            new(TableTransactionActionType.UpdateMerge, new TableEntity("tx", "merge") { ["B"] = 2 }, ETag.All),
+            new(TableTransactionActionType.UpsertReplace, new TableEntity("tx", "upsert1") { ["V"] = 3 }),
+            new(TableTransactionActionType.UpsertMerge, new TableEntity("tx", "upsert2") { ["V"] = 4 }),
+            new(TableTransactionActionType.Delete, new TableEntity("tx", "delete")),
         ]);
 
-        var rows = (await Table.QueryAllAsync(ODataFilter.PartitionKeyEquals("tx"))).ToDictionary(e => e.RowKey);
+        var rows = (await Table.ReadAllAsync(TableClient.CreateQueryFilter($"PartitionKey eq {"tx"}"))).ToDictionary(e => e.RowKey);
         Assert.Equal(["add", "merge", "replace", "upsert1", "upsert2"], rows.Keys.Order());
         Assert.Equal(2, rows["replace"].GetInt32("V"));
-        Assert.Equal(["A", "B"], rows["merge"].Properties.Keys.Order());
+        Assert.Equal(["A", "B"], EntityLimits.CustomProperties(rows["merge"]).Select(p => p.Key).Order());
         Assert.Equal(6, etags.Count);
         Assert.Equal(rows["add"].ETag, etags[0]);
         Assert.Equal(rows["replace"].ETag, etags[1]);
@@ -38,18 +39,18 @@ public sealed class TableTransactionTests : TableTestBase
     {
         await Table.InsertAsync(new TableEntity("fail", "exists") { ["V"] = "original" });
 
-        var error = await Assert.ThrowsAsync<StorageException>(() => Table.SubmitTransactionAsync(
+        var error = await Assert.ThrowsAsync<TableTransactionFailedException>(() => Table.SubmitAsync(
         [
-            new(TableActionType.Add, new TableEntity("fail", "a")),
-            new(TableActionType.UpsertReplace, new TableEntity("fail", "b")),
-            new(TableActionType.Add, new TableEntity("fail", "exists") { ["V"] = "clobbered" }),
-            new(TableActionType.Add, new TableEntity("fail", "c")),
+            new(TableTransactionActionType.Add, new TableEntity("fail", "a")),
+            new(TableTransactionActionType.UpsertReplace, new TableEntity("fail", "b")),
+            new(TableTransactionActionType.Add, new TableEntity("fail", "exists") { ["V"] = "clobbered" }),
+            new(TableTransactionActionType.Add, new TableEntity("fail", "c")),
         ]));
 
         Assert.Equal(409, error.Status);
         Assert.Equal("EntityAlreadyExists", error.ErrorCode);
-        Assert.Equal(2, error.FailedOperationIndex);
-        var rows = await Table.QueryAllAsync(ODataFilter.PartitionKeyEquals("fail"));
+        Assert.Equal(2, error.FailedActionIndex());
+        var rows = await Table.ReadAllAsync(TableClient.CreateQueryFilter($"PartitionKey eq {"fail"}"));
         Assert.Equal(["exists"], rows.Select(r => r.RowKey));
         Assert.Equal("original", rows[0].GetString("V"));
     }
@@ -60,52 +61,64 @@ public sealed class TableTransactionTests : TableTestBase
         var etag = await Table.InsertAsync(new TableEntity("stale", "r") { ["V"] = 1 });
         await Table.MergeAsync(new TableEntity("stale", "r") { ["V"] = 2 }, etag);
 
-        var error = await Assert.ThrowsAsync<StorageException>(() => Table.SubmitTransactionAsync(
+        var error = await Assert.ThrowsAsync<TableTransactionFailedException>(() => Table.SubmitAsync(
         [
-            new(TableActionType.Add, new TableEntity("stale", "other")),
-            new(TableActionType.UpdateMerge, new TableEntity("stale", "r") { ["V"] = 3 }, etag),
+            new(TableTransactionActionType.Add, new TableEntity("stale", "other")),
+            new(TableTransactionActionType.UpdateMerge, new TableEntity("stale", "r") { ["V"] = 3 }, etag),
         ]));
 
-        Assert.True(error.IsPreconditionFailed);
-        Assert.Equal(1, error.FailedOperationIndex);
-        Assert.Null(await Table.GetAsync("stale", "other"));
+        Assert.Equal(412, error.Status);
+        Assert.Equal(1, error.FailedActionIndex());
+        Assert.Null(await Table.FindAsync("stale", "other"));
     }
 
     [Fact]
     public async Task Transaction_OfOneHundredRows_Succeeds_AndOneHundredOneIsRefusedBeforeSending()
     {
-        var hundred = Enumerable.Range(0, 100).Select(i => new TableTransactionAction(TableActionType.Add, new TableEntity("max", $"r{i:D3}"))).ToList();
-        await Table.SubmitTransactionAsync(hundred);
+        var hundred = Enumerable.Range(0, 100).Select(i => new TableTransactionAction(TableTransactionActionType.Add, new TableEntity("max", $"r{i:D3}"))).ToList();
+        await Table.SubmitAsync(hundred);
         var before = RoundTrips.Count;
 
-        var tooMany = Enumerable.Range(0, 101).Select(i => new TableTransactionAction(TableActionType.Add, new TableEntity("max2", $"r{i:D3}"))).ToList();
+        var tooMany = Enumerable.Range(0, 101).Select(i => new TableTransactionAction(TableTransactionActionType.Add, new TableEntity("max2", $"r{i:D3}"))).ToList();
 
-        Assert.Throws<ArgumentException>(() => Table.SubmitTransactionAsync(tooMany).GetAwaiter().GetResult());
+        Assert.Throws<ArgumentException>(() => Table.SubmitAsync(tooMany).GetAwaiter().GetResult());
         Assert.Equal(before, RoundTrips.Count);
-        Assert.Equal(100, (await Table.QueryAllAsync(ODataFilter.PartitionKeyEquals("max"))).Count);
+        Assert.Equal(100, (await Table.ReadAllAsync(TableClient.CreateQueryFilter($"PartitionKey eq {"max"}"))).Count);
     }
 
     [Fact]
     public async Task Transaction_AcrossPartitionsOrWithADuplicateRow_IsRefusedBeforeSending()
     {
-        await Assert.ThrowsAsync<ArgumentException>(() => Table.SubmitTransactionAsync(
-            [new(TableActionType.Add, new TableEntity("a", "r")), new(TableActionType.Add, new TableEntity("b", "r"))]));
-        await Assert.ThrowsAsync<ArgumentException>(() => Table.SubmitTransactionAsync(
-            [new(TableActionType.Add, new TableEntity("a", "r")), new(TableActionType.UpsertMerge, new TableEntity("a", "r"))]));
-        await Assert.ThrowsAsync<ArgumentException>(() => Table.SubmitTransactionAsync([]));
+        await Assert.ThrowsAsync<ArgumentException>(() => Table.SubmitAsync(
+            [new(TableTransactionActionType.Add, new TableEntity("a", "r")), new(TableTransactionActionType.Add, new TableEntity("b", "r"))]));
+        await Assert.ThrowsAsync<ArgumentException>(() => Table.SubmitAsync(
+            [new(TableTransactionActionType.Add, new TableEntity("a", "r")), new(TableTransactionActionType.UpsertMerge, new TableEntity("a", "r"))]));
+        await Assert.ThrowsAsync<ArgumentException>(() => Table.SubmitAsync([]));
         Assert.Equal(0, RoundTrips.Count - 1); // only the table creation went out
     }
 
     [Fact]
     public async Task Transaction_OverFourMebibytes_IsRefusedWithTheServiceError()
     {
-        var actions = Enumerable.Range(0, 100).Select(i => new TableTransactionAction(TableActionType.Add,
+        var actions = Enumerable.Range(0, 100).Select(i => new TableTransactionAction(TableTransactionActionType.Add,
             new TableEntity("huge", $"r{i}") { ["A"] = new string('x', 30_000), ["B"] = new string('y', 30_000) })).ToList();
 
-        var error = await Assert.ThrowsAsync<StorageException>(() => Table.SubmitTransactionAsync(actions));
+        var before = RoundTrips.Count;
+        var error = await Assert.ThrowsAsync<RequestFailedException>(() => Table.SubmitAsync(actions));
 
         Assert.Equal(413, error.Status);
         Assert.Equal("RequestBodyTooLarge", error.ErrorCode);
+        Assert.Equal(before, RoundTrips.Count);
+    }
+
+    [Fact]
+    public async Task Transaction_UpdateWithoutAnETag_IsConditionalOnExistence_NotAnUpsert()
+    {
+        var error = await Assert.ThrowsAsync<TableTransactionFailedException>(() => Table.SubmitAsync(
+            [new(TableTransactionActionType.UpdateReplace, new TableEntity("cond", "missing") { ["V"] = 1 })]));
+
+        Assert.Equal(404, error.Status);
+        Assert.Null(await Table.FindAsync("cond", "missing"));
     }
 
     [Fact]
@@ -113,13 +126,13 @@ public sealed class TableTransactionTests : TableTestBase
     {
         var pk = KeyEncoding.EncodeKey("user'with/odd#key?");
         var rk = KeyEncoding.Compose("setting", "ns|x", "O'Brien 100%");
-        await Table.SubmitTransactionAsync([new(TableActionType.UpsertReplace, new TableEntity(pk, rk) { ["V"] = "v" })]);
+        await Table.SubmitAsync([new(TableTransactionActionType.UpsertReplace, new TableEntity(pk, rk) { ["V"] = "v" })]);
 
-        var read = await Table.GetAsync(pk, rk);
-        await Table.SubmitTransactionAsync([new(TableActionType.Delete, new TableEntity(pk, rk))]);
+        var read = await Table.FindAsync(pk, rk);
+        await Table.SubmitAsync([new(TableTransactionActionType.Delete, new TableEntity(pk, rk))]);
 
         Assert.Equal("v", read!.GetString("V"));
-        Assert.Null(await Table.GetAsync(pk, rk));
+        Assert.Null(await Table.FindAsync(pk, rk));
         Assert.Equal(["setting", "ns|x", "O'Brien 100%"], KeyEncoding.Split(rk));
     }
 }

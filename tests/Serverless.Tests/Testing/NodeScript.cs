@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace Serverless.Tests.Testing;
 
-/// <summary>Runs a Node.js script of tests/interop (which uses Microsoft's official SDKs) and parses its JSON output.</summary>
+/// <summary>Runs a Node.js script of tests/interop (JWT minting with jose, Standard Webhooks verification) and parses its JSON output.</summary>
 public static class NodeScript
 {
     public static async Task<JsonElement> RunAsync(string script, params string[] arguments)

@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Serverless.Functions.Api;
 using Serverless.Functions.Hosting;
 using Serverless.Functions.Settings;
-using Serverless.Storage;
+using Azure;
 using Serverless.Tests.Testing;
 
 namespace Serverless.Tests.Worker;
@@ -102,7 +102,7 @@ public sealed class WorkerMiddlewareTests : IAsyncLifetime
         var (throttled, _) = await RunAsync(nameof(SettingsFunctions.GetSetting), WorkerTestApp.Request("GET", "/api/v1/settings/ui/theme", userId: "alice"), http =>
         {
             http.Response.Headers.ETag = "\"stale\"";
-            throw new StorageException(503, "ServerBusy", "busy");
+            throw new RequestFailedException(503, "busy", "ServerBusy", null);
         });
         var (bug, _) = await RunAsync(nameof(SettingsFunctions.GetSetting), WorkerTestApp.Request("GET", "/api/v1/settings/ui/theme", userId: "alice"),
             _ => throw new InvalidOperationException("secret internals"));

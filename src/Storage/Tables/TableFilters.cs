@@ -1,0 +1,46 @@
+using System.Text;
+using Azure.Data.Tables;
+
+namespace Serverless.Storage.Tables;
+
+/// <summary>
+/// Filters our stores need, built only with <see cref="TableClient.CreateQueryFilter(FormattableString)"/>,
+/// which turns every interpolated value into a typed, escaped OData literal: no value is ever spliced
+/// into a filter as text, so <c>x' or PartitionKey ne '</c> stays one string literal.
+/// </summary>
+public static class TableFilters
+{
+    /// <summary>
+    /// Rows of one partition whose RowKey starts with <paramref name="prefix"/>: a range
+    /// <c>RowKey ge prefix and RowKey lt successor(prefix)</c>, which the service serves as a scan.
+    /// </summary>
+    public static string RowKeyStartsWith(string partitionKey, string prefix)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        return PrefixSuccessor(prefix) is { } upper
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey} and RowKey ge {prefix} and RowKey lt {upper}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey} and RowKey ge {prefix}");
+    }
+
+    /// <summary>Joins filters (each already built with <see cref="TableClient.CreateQueryFilter(FormattableString)"/>) with <c>and</c>, each in parentheses.</summary>
+    public static string And(params string[] filters) => string.Join(" and ", filters.Select(f => $"({f})"));
+
+    /// <summary>The smallest string greater than every string that starts with <paramref name="prefix"/> (ordinal), or null if none.</summary>
+    internal static string? PrefixSuccessor(string prefix)
+    {
+        var chars = new StringBuilder(prefix);
+        while (chars.Length > 0)
+        {
+            var last = chars[^1];
+            if (last < char.MaxValue)
+            {
+                chars[^1] = (char)(last + 1);
+                return chars.ToString();
+            }
+
+            chars.Length--;
+        }
+
+        return null;
+    }
+}
