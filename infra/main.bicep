@@ -1,6 +1,7 @@
-// Deploys the backend to Azure Functions Flex Consumption (Linux) as a custom handler:
-// a storage account reached only through a user-assigned managed identity (no keys), the
-// function app, and Application Insights. Deploy the folder that scripts/publish produces.
+// Deploys the backend to Azure Functions Flex Consumption (Linux), .NET 10 isolated worker: a
+// storage account reached only through a user-assigned managed identity (no keys; the host's own
+// AzureWebJobsStorage too), the function app, and Application Insights. Deploy the zip package that
+// scripts/publish produces (README: "Deploying to Azure").
 //
 //   az deployment group create -g <rg> -f infra/main.bicep \
 //     -p appName=<name> authIssuer=<iss> authAudience=<aud> authJwksUri=<jwks url> cursorSigningKey=<base64 32 bytes>
@@ -41,6 +42,9 @@ param cursorSigningKey string
 @description('Browser origins of the HUDs allowed to call the API.')
 param allowedOrigins array = []
 
+@description('When MissionsTick runs (NCRONTAB with seconds, UTC); the [TimerTrigger] reads it as %Missions:TickSchedule%.')
+param missionsTickSchedule string = '0 * * * * *'
+
 @description('Most instances Flex Consumption may scale out to.')
 param maximumInstanceCount int = 40
 
@@ -80,8 +84,8 @@ resource deployments 'Microsoft.Storage/storageAccounts/blobServices/containers@
   name: deploymentContainer
 }
 
-// Data-plane roles for the app's identity: blobs (payloads, locks, deployment package and the
-// host's timer bookkeeping), tables (user data), queues (used by the Functions host itself).
+// Data-plane roles for the app's identity: blobs (payloads, the deployment package, and the host's
+// timer leases and schedule status), tables (user data), queues (used by the Functions host itself).
 var roles = {
   blobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   tableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
@@ -139,10 +143,12 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         }
       }
       scaleAndConcurrency: { maximumInstanceCount: maximumInstanceCount, instanceMemoryMB: instanceMemoryMB }
-      runtime: { name: 'custom', version: '1.0' }
+      runtime: { name: 'dotnet-isolated', version: '10.0' }
     }
     siteConfig: {
       minTlsVersion: '1.2'
+      // Preflights never reach a function: the platform answers them from this list, the same one the app
+      // gets as Api__AllowedOrigins__* (and adds Access-Control-Expose-Headers with to its real answers).
       cors: { allowedOrigins: allowedOrigins }
       appSettings: concat([
         // The host's own storage, by identity.
@@ -163,6 +169,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'Auth__HmacSecret', value: authHmacSecret }
         { name: 'Auth__RequireAuthenticatedRole', value: string(requireAuthenticatedRole) }
         { name: 'Api__CursorSigningKey', value: cursorSigningKey }
+        { name: 'Missions__TickSchedule', value: missionsTickSchedule }
       ], [for (origin, i) in allowedOrigins: { name: 'Api__AllowedOrigins__${i}', value: origin }])
     }
   }

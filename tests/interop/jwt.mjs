@@ -1,15 +1,26 @@
 // Mints the JWT attack matrix with an independent library (jose), for the C# identity tests.
 //   node jwt.mjs hs  <secret> <issuer> <audience>  -> {"tokens": {case: token}}
 //   node jwt.mjs jwks <issuer> <audience>          -> {"jwks": {...public keys...}, "tokens": {case: token}}
+import { createHmac } from "node:crypto";
 import { SignJWT, UnsecuredJWT, exportJWK, generateKeyPair, exportSPKI, base64url } from "jose";
 
 const [mode, ...args] = process.argv.slice(2);
 const now = Math.floor(Date.now() / 1000);
 const user = "8f14e45f-ceea-467f-a1b2-0123456789ab";
 
-async function sign(claims, key, alg, header = {}) {
-  return new SignJWT(claims).setProtectedHeader({ alg, typ: "JWT", ...header }).sign(key);
+async function sign(claims, key, alg, header = {}, options = undefined) {
+  return new SignJWT(claims).setProtectedHeader({ alg, typ: "JWT", ...header }).sign(key, options);
 }
+
+// jose refuses to produce a "crit" that is empty or malformed (RFC 7515 §4.1.11), so those tokens are
+// HS256-signed by hand; validHandSigned proves the hand signing itself is accepted.
+function signByHand(header, claims, secret) {
+  const input = `${base64url.encode(JSON.stringify({ alg: "HS256", typ: "JWT", ...header }))}.${base64url.encode(JSON.stringify(claims))}`;
+  return `${input}.${createHmac("sha256", secret).update(input).digest("base64url")}`;
+}
+
+// A JWS extension no recipient here understands, marked critical: the token must be refused.
+const unknownExtension = { crit: ["urn:example:policy"], "urn:example:policy": "strict" };
 
 function tamper(token) {
   const [h, p, s] = token.split(".");
@@ -49,6 +60,20 @@ async function hs(secretText, iss, aud) {
       supabaseServiceRoleKey: await sign({ iss: "supabase", ref: "abcdefghijklmnop", role: "service_role", iat: now, exp: now + 315360000 }, secret, "HS256"),
       anonRoleWithIssuerAndAudience: await sign(session(iss, aud, { role: "anon" }), secret, "HS256"),
       tampered: tamper(valid),
+      critUnknownExtension: await sign(session(iss, aud), secret, "HS256", unknownExtension, { crit: { "urn:example:policy": true } }),
+      validHandSigned: signByHand({}, session(iss, aud), secret),
+      critEmpty: signByHand({ crit: [] }, session(iss, aud), secret),
+      critNotAnArray: signByHand({ crit: "urn:example:policy", "urn:example:policy": "strict" }, session(iss, aud), secret),
+      critNotStrings: signByHand({ crit: [7] }, session(iss, aud), secret),
+      critNull: signByHand({ crit: null }, session(iss, aud), secret),
+      critNamingAbsentHeader: signByHand({ crit: ["urn:example:absent"] }, session(iss, aud), secret),
+      roleArray: await sign(session(iss, aud, { role: ["authenticated"] }), secret, "HS256"),
+      roleArrayWithServiceRole: await sign(session(iss, aud, { role: ["authenticated", "service_role"] }), secret, "HS256"),
+      roleNumber: await sign(session(iss, aud, { role: 1 }), secret, "HS256"),
+      roleObject: await sign(session(iss, aud, { role: { name: "authenticated" } }), secret, "HS256"),
+      roleNull: await sign(session(iss, aud, { role: null }), secret, "HS256"),
+      roleTrue: await sign(session(iss, aud, { role: true }), secret, "HS256"),
+      subArray: await sign(session(iss, aud, { sub: [user, "someone-else"] }), secret, "HS256"),
     },
   };
 }
@@ -74,6 +99,8 @@ async function jwks(iss, aud) {
       expired: await sign(session(iss, aud, { iat: now - 7200, exp: now - 600 }), rsa.privateKey, "RS256", { kid: "rsa-1" }),
       wrongAudience: await sign(session(iss, "some-other-api"), rsa.privateKey, "RS256", { kid: "rsa-1" }),
       tampered: tamper(valid),
+      critUnknownExtension: await sign(session(iss, aud), rsa.privateKey, "RS256", { kid: "rsa-1", ...unknownExtension }, { crit: { "urn:example:policy": true } }),
+      roleArray: await sign(session(iss, aud, { role: ["authenticated"] }), rsa.privateKey, "RS256", { kid: "rsa-1" }),
     },
   };
 }

@@ -7,9 +7,10 @@ using System.Text;
 namespace Serverless.Bench.App;
 
 /// <summary>
-/// A published app started as the Functions host starts a custom handler: its apphost, from its own
-/// folder, with <c>FUNCTIONS_CUSTOMHANDLER_PORT</c> set. Output is drained (kept for error messages)
-/// so a full pipe never stalls it. Disposing kills it.
+/// A published app started as a plain ASP.NET Core server (the app's local server; no Functions host
+/// can run here): its apphost, from its own folder, listening on a free loopback port through
+/// <c>ASPNETCORE_URLS</c>. Output is drained (kept for error messages) so a full pipe never stalls it.
+/// Disposing kills it.
 /// </summary>
 internal sealed class AppProcess : IAsyncDisposable
 {
@@ -57,7 +58,7 @@ internal sealed class AppProcess : IAsyncDisposable
             start.Environment[name] = value;
         }
 
-        start.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(CultureInfo.InvariantCulture);
+        start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture);
         return new AppProcess(Process.Start(start) ?? throw new InvalidOperationException($"could not start {app.Executable}"), port);
     }
 

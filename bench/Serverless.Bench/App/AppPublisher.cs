@@ -28,7 +28,7 @@ internal static class AppPublisher
         "empty",
         "EmptyApp",
         [Path.Combine(Root, "bench", "EmptyApp")],
-        output => ("dotnet", ["publish", Path.Combine(Root, "bench", "EmptyApp"), "-c", "Release", "-r", "linux-x64", "--self-contained", "true", "-p:PublishReadyToRun=true", "-o", output, "--nologo"]),
+        output => ("dotnet", ["publish", Path.Combine(Root, "bench", "EmptyApp"), "-c", "Release", "-r", "linux-x64", "--self-contained", "false", "-p:PublishReadyToRun=true", "-o", output, "--nologo"]),
         force);
 
     private static async Task<PublishedApp> EnsureAsync(
@@ -46,7 +46,7 @@ internal static class AppPublisher
             return new PublishedApp(output, exe, null);
         }
 
-        Figures.Progress($"{name}: publishing to {output} (self-contained linux-x64, ReadyToRun)");
+        Figures.Progress($"{name}: publishing to {output} (linux-x64, framework-dependent, ReadyToRun)");
         if (Directory.Exists(output))
         {
             Directory.Delete(output, recursive: true);

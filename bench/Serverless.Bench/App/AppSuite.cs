@@ -136,7 +136,7 @@ internal static class AppSuite
         }
 
         Figures.Comment(string.Create(CultureInfo.InvariantCulture,
-            $"cold start = process start (apphost, self-contained linux-x64 ReadyToRun, Production) to the first 200, polled every {ColdStart.PollInterval.TotalMilliseconds:0} ms; "
+            $"cold start = process start (apphost, linux-x64 framework-dependent ReadyToRun, Production; the server as its local ASP.NET Core server) to the first 200, polled every {ColdStart.PollInterval.TotalMilliseconds:0} ms; "
             + $"{runs} runs of each app, alternating, after one untimed run of each; the server's includes its storage bootstrap (tables and containers exist already)"));
         Figures.Write("app.cold_start.runs", runs);
         WriteSample("app.cold_start.server_health_ms", serverHealth);
@@ -155,22 +155,27 @@ internal static class AppSuite
     private static async Task MeasureLatencyAsync(
         PublishedApp server, Dictionary<string, string> environment, Azurite azurite, string path, string token, string userId, int warmup, int requests)
     {
-        Figures.Progress($"settings GET: {warmup} warm-up and {requests} timed requests of each kind");
+        Figures.Progress($"settings GET: {warmup} warm-up and {requests} timed requests of each kind (server over HTTP, [Function] in-process, table)");
         await using var process = AppProcess.Start(server, environment);
         using var client = await ReadyClientAsync(process, token);
+        await using var function = await InProcessFunction.StartAsync(environment, token);
         var table = azurite.Table(UserTable);
-        var (api, raw) = await SettingsLatency.MeasureAsync(
-            client, path, table, UserPartition.For(userId).Key, UserRowKeys.ForSetting(SettingNamespace, SettingKey), warmup, requests);
+        var (api, invoked, raw) = await SettingsLatency.MeasureAsync(
+            client, path, () => function.GetSettingAsync(SettingNamespace, SettingKey), table, UserPartition.For(userId).Key, UserRowKeys.ForSetting(SettingNamespace, SettingKey), warmup, requests);
 
         Figures.Comment(string.Create(CultureInfo.InvariantCulture,
-            $"settings GET = one ~60-byte JSON setting; api = HttpClient -> server (JWT check, rate limiter, routing, SettingsStore, JSON) -> Azurite; "
-            + $"table = TableClient.GetAsync of the same row from this process; sequential, keep-alive, {warmup} untimed of each first, "
-            + $"then {SettingsLatency.Rounds} interleaved rounds; server, Azurite and the bench share the machine's cores"));
+            $"settings GET = one ~60-byte JSON setting; api = HttpClient -> local server (JWT check, rate limiter, routing, SettingsStore, JSON) -> Azurite; "
+            + $"function = SettingsFunctions.GetSetting invoked in this process through the worker middleware (JWT check, rate limiter, SettingsStore, JSON into a DefaultHttpContext; "
+            + $"no Functions host can run here, so the host's HTTP front end, proxy and gRPC hop are not in it); table = TableClient.GetAsync of the same row from this process; "
+            + $"sequential, keep-alive, {warmup} untimed of each first, then {SettingsLatency.Rounds} rounds rotating the order; server, Azurite and the bench share the machine's cores"));
         Figures.Write("app.settings_get.requests", api.Count);
         WriteSample("app.settings_get.api_ms", api, p95: true);
+        WriteSample("app.settings_get.function_ms", invoked, p95: true);
         WriteSample("app.settings_get.table_ms", raw, p95: true);
         Figures.Write("app.settings_get.ratio_api_over_table_p50", api.Percentile(0.5) / raw.Percentile(0.5));
         Figures.Write("app.settings_get.ratio_api_over_table_p95", api.Percentile(0.95) / raw.Percentile(0.95));
+        Figures.Write("app.settings_get.ratio_function_over_table_p50", invoked.Percentile(0.5) / raw.Percentile(0.5));
+        Figures.Write("app.settings_get.ratio_function_over_table_p95", invoked.Percentile(0.95) / raw.Percentile(0.95));
     }
 
     internal static async Task<HttpClient> ReadyClientAsync(AppProcess process, string token)

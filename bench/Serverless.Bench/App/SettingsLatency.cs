@@ -6,9 +6,10 @@ using Serverless.Storage.Tables;
 namespace Serverless.Bench.App;
 
 /// <summary>
-/// A settings GET through the running server (HTTP, auth, routing, the store, JSON) against the same
-/// row read straight from the table with our storage client, in the same run, one request in flight.
-/// The two are interleaved in rounds so that a slow spell of the machine hits both alike.
+/// A settings GET three ways in the same run, one request in flight: through the running local server
+/// (HTTP, auth, routing, the store, JSON), as the <c>[Function]</c> invoked in-process through the
+/// worker middleware, and as the bare table read of the same row with our storage client. Interleaved
+/// in rounds, rotating the order, so that a slow spell of the machine hits all three alike.
 /// </summary>
 internal static class SettingsLatency
 {
@@ -21,34 +22,32 @@ internal static class SettingsLatency
     /// <param name="rowKey">The setting's row.</param>
     /// <param name="warmup">Untimed operations of each kind first (JIT, connection pools).</param>
     /// <param name="requests">Timed operations of each kind.</param>
-    public static async Task<(LatencySample Api, LatencySample Table)> MeasureAsync(
-        HttpClient api, string path, TableClient table, string partitionKey, string rowKey, int warmup, int requests)
+    /// <param name="function">One in-process invocation of the setting's <c>[Function]</c>.</param>
+    public static async Task<(LatencySample Api, LatencySample Function, LatencySample Table)> MeasureAsync(
+        HttpClient api, string path, Func<Task> function, TableClient table, string partitionKey, string rowKey, int warmup, int requests)
     {
+        Func<Task>[] operations = [() => ApiGetAsync(api, path), function, () => TableGetAsync(table, partitionKey, rowKey)];
         for (var i = 0; i < warmup; i++)
         {
-            await ApiGetAsync(api, path);
-            await TableGetAsync(table, partitionKey, rowKey);
+            foreach (var operation in operations)
+            {
+                await operation();
+            }
         }
 
-        var apiSample = new LatencySample();
-        var tableSample = new LatencySample();
+        LatencySample[] samples = [new(), new(), new()];
         var perRound = Math.Max(1, requests / Rounds);
         for (var round = 0; round < Rounds; round++)
         {
-            // Alternate which goes first, so neither always follows the other's garbage or cache state.
-            if (round % 2 == 0)
+            // Rotate which goes first, so none always follows another's garbage or cache state.
+            for (var k = 0; k < operations.Length; k++)
             {
-                await TimeAsync(apiSample, perRound, () => ApiGetAsync(api, path));
-                await TimeAsync(tableSample, perRound, () => TableGetAsync(table, partitionKey, rowKey));
-            }
-            else
-            {
-                await TimeAsync(tableSample, perRound, () => TableGetAsync(table, partitionKey, rowKey));
-                await TimeAsync(apiSample, perRound, () => ApiGetAsync(api, path));
+                var which = (round + k) % operations.Length;
+                await TimeAsync(samples[which], perRound, operations[which]);
             }
         }
 
-        return (apiSample, tableSample);
+        return (samples[0], samples[1], samples[2]);
     }
 
     private static async Task TimeAsync(LatencySample sample, int count, Func<Task> operation)

@@ -85,7 +85,7 @@ internal static class CommandLineCodecs
     }
 
     /// <summary>Runs <c>tool args &lt; from &gt; to</c> through sh, so the tool reads and writes files itself.</summary>
-    private static void RunFileToFile(string tool, string args, string from, string to)
+    public static void RunFileToFile(string tool, string args, string from, string to)
     {
         var result = Run("/bin/sh", "-c", $"exec \"$0\" {args} < \"$1\" > \"$2\"", tool, from, to);
         if (result.ExitCode != 0)
@@ -117,7 +117,8 @@ internal static class CommandLineCodecs
         return (process.ExitCode, stdout.Result + stderr.Result);
     }
 
-    private static string? FindOnPath(string tool) =>
+    /// <summary>The tool's path on PATH, or null when it is not installed.</summary>
+    public static string? FindOnPath(string tool) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "")
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, tool))

@@ -43,21 +43,17 @@ internal sealed class ConversationsDeployment
         var names = new
         {
             Users = Azurite.UniqueName("cu"),
-            Timers = Azurite.UniqueName("ct"),
             Due = Azurite.UniqueName("cd"),
             Expiry = Azurite.UniqueName("ce"),
             Lifecycle = Azurite.UniqueName("cj"),
             Payloads = Azurite.UniqueName("cp"),
-            Locks = Azurite.UniqueName("cl"),
         };
         environment = AppSuite.ServerEnvironment(azurite.ConnectionString, secret);
         environment["Storage__UserTable"] = names.Users;
-        environment["Storage__TimerTable"] = names.Timers;
         environment["Storage__DueTable"] = names.Due;
         environment["Storage__ExpiryTable"] = names.Expiry;
         environment["Storage__LifecycleTable"] = names.Lifecycle;
         environment["Storage__PayloadContainer"] = names.Payloads;
-        environment["Storage__LockContainer"] = names.Locks;
         environment["Api__CursorSigningKey"] = cursorKey;
 
         var counted = azurite.Connect(RoundTrips.AddTo);
@@ -66,8 +62,8 @@ internal sealed class ConversationsDeployment
         Expiry = counted.Tables.GetTableClient(names.Expiry);
         Threads = new ThreadStore(Table, TimeProvider.System, new ExpiryIndex(Expiry, new SettingsStore(Table), new RetentionPolicy(), TimeProvider.System));
         Messages = new MessageStore(Table, Threads, new PayloadStore(Payloads), TimeProvider.System);
-        tables = [Table, azurite.Table(names.Timers), azurite.Table(names.Due), Expiry, azurite.Table(names.Lifecycle)];
-        containers = [Payloads, azurite.Container(names.Locks)];
+        tables = [Table, azurite.Table(names.Due), Expiry, azurite.Table(names.Lifecycle)];
+        containers = [Payloads];
     }
 
     public string UserId { get; }

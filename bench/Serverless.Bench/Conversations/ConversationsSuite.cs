@@ -32,6 +32,8 @@ internal static class ConversationsSuite
                 ForkPart.Options, o => ForkPart.RunAsync(context!, o)),
             new("transcript", "the app's working-set growth while it streams a >= 100 MB transcript, identity and br",
                 TranscriptPart.Options, o => TranscriptPart.RunAsync(context!, o)),
+            new("compression", "transcript bytes on the wire (br, gzip) against one-shot compression of the same NDJSON and the brotli/gzip command-line tools",
+                CompressionPart.Options, o => CompressionPart.RunAsync(context!, o)),
         ];
 
         if (args is ["-h" or "--help"])
@@ -66,6 +68,7 @@ internal static class ConversationsSuite
                 case "scale": _ = ScalePart.Settings.From(options); break;
                 case "fork": _ = ForkPart.Settings.From(options); break;
                 case "transcript": _ = TranscriptPart.Settings.From(options); break;
+                case "compression": _ = CompressionPart.Settings.From(options); break;
             }
         }
 
@@ -127,6 +130,7 @@ internal static class ConversationsSuite
         "scale" => ScalePart.Help,
         "fork" => ForkPart.Help,
         "transcript" => TranscriptPart.Help,
+        "compression" => CompressionPart.Help,
         _ => null,
     };
 }

@@ -97,14 +97,14 @@ internal static class MissionsSuite
 
         counter.Reset();
         var watch = Stopwatch.StartNew();
-        await job.RunAsync(new TimerInvocation { FunctionName = "MissionsTick", InvocationId = "bench", ScheduledTime = now, FiredAt = now, IsPastDue = false }, default);
+        await job.RunAsync(new TimerInvocation("MissionsTick", now, IsPastDue: false, NextOccurrence: null), default);
         watch.Stop();
         var trips = counter.Reset();
         Figures.Write($"{total} missions, {Due} due: storage round trips per tick", trips);
         Figures.Write($"{total} missions, {Due} due: storage round trips per due mission", trips / (double)Due);
         Figures.Write($"{total} missions, {Due} due: tick duration ms", watch.Elapsed.TotalMilliseconds, "0");
 
-        await job.RunAsync(new TimerInvocation { FunctionName = "MissionsTick", InvocationId = "bench2", ScheduledTime = now, FiredAt = now, IsPastDue = false }, default);
+        await job.RunAsync(new TimerInvocation("MissionsTick", now, IsPastDue: false, NextOccurrence: null), default);
         Figures.Write($"{total} missions, none due: storage round trips per tick", counter.Reset());
         await users.DeleteAsync();
         await dueTable.DeleteAsync();

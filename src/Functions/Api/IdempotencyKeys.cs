@@ -13,7 +13,7 @@ namespace Serverless.Functions.Api;
 /// back an <see cref="IdempotentWrite"/> whose <see cref="IdempotentWrite.Record"/> the endpoint
 /// adds to the same transaction as its write. Keys are scoped to the user and the operation.
 /// </summary>
-public sealed class IdempotencyKeys(IdempotencyStore store, CurrentUser user, TimeProvider time)
+public sealed class IdempotencyKeys(IdempotencyStore store, TimeProvider time)
 {
     /// <summary>The request header.</summary>
     public const string Header = "Idempotency-Key";
@@ -45,6 +45,7 @@ public sealed class IdempotencyKeys(IdempotencyStore store, CurrentUser user, Ti
         }
 
         var hash = Convert.ToHexString(SHA256.HashData(canonicalRequest.Span));
+        var user = CurrentUser.From(request.HttpContext);
         var (live, expired) = await store.FindAsync(user.Partition, operation, key, cancellationToken).ConfigureAwait(false);
         if (live is not null)
         {
@@ -57,7 +58,7 @@ public sealed class IdempotencyKeys(IdempotencyStore store, CurrentUser user, Ti
     /// <summary>After the guarded transaction lost a race on the key's row (409/412 at its index): answer as the winner did.</summary>
     public async Task<IResult> AnswerAfterRaceAsync(IdempotentWrite write, CancellationToken cancellationToken)
     {
-        var (live, _) = await store.FindAsync(user.Partition, write.Operation, write.Key, cancellationToken).ConfigureAwait(false);
+        var (live, _) = await store.FindAsync(write.Partition, write.Operation, write.Key, cancellationToken).ConfigureAwait(false);
         return live is null
             ? Problems.Result(StatusCodes.Status409Conflict, ProblemCodes.Conflict, "A request with this Idempotency-Key is in progress.", "Retry shortly.")
             : Replay(live, write.RequestHash);
@@ -93,6 +94,9 @@ public sealed class IdempotencyKeys(IdempotencyStore store, CurrentUser user, Ti
 /// <summary>A fresh idempotency key, to be recorded in the same transaction as the write it guards.</summary>
 public sealed class IdempotentWrite(UserPartition user, string operation, string key, string requestHash, ETag? expired, TimeProvider time)
 {
+    /// <summary>The partition of the user whose key this is.</summary>
+    public UserPartition Partition { get; } = user;
+
     /// <summary>The operation name.</summary>
     public string Operation { get; } = operation;
 
@@ -104,5 +108,5 @@ public sealed class IdempotentWrite(UserPartition user, string operation, string
 
     /// <summary>The transaction operation that records the response the write will return.</summary>
     public TableTransactionAction Record(int status, string responseJson, string? location) =>
-        IdempotencyStore.RecordAction(user, new IdempotencyRecord(Operation, Key, RequestHash, status, responseJson, location, time.GetUtcNow()), expired);
+        IdempotencyStore.RecordAction(Partition, new IdempotencyRecord(Operation, Key, RequestHash, status, responseJson, location, time.GetUtcNow()), expired);
 }

@@ -1,24 +1,22 @@
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Options;
 
 namespace Serverless.Functions.Api;
 
 /// <summary>
-/// Refuses bodies over <see cref="ApiOptions.MaxRequestBodyBytes"/> (or the endpoint's own
-/// <see cref="RequestBodyLimitMetadata"/>) with 413: at once when
-/// Content-Length says so, and while reading a chunked body otherwise. Done here rather than only
-/// in Kestrel so that it holds under every server (Kestrel, the test server, behind the host).
+/// Holds a request body to a limit: 413 at once when Content-Length says it is over, and while
+/// reading otherwise (chunked bodies). Done by the app rather than left to a server's settings, so
+/// that it holds the same under the Functions worker and the local server.
 /// </summary>
-public sealed class RequestBodyLimit(RequestDelegate next, IOptions<ApiOptions> options)
+public static class RequestBodyLimit
 {
-    /// <summary>Applies the limit to one request.</summary>
-    public Task InvokeAsync(HttpContext context)
+    /// <summary>Applies <paramref name="limit"/> to the request.</summary>
+    /// <returns>A 413 problem to answer at once, or null when the body may be read (up to the limit).</returns>
+    public static IResult? Apply(HttpContext context, long limit)
     {
-        // Routing has already run (WebApplication puts it first), so the endpoint's own limit is visible here.
-        var limit = context.GetEndpoint()?.Metadata.GetMetadata<RequestBodyLimitMetadata>()?.MaxBytes ?? options.Value.MaxRequestBodyBytes;
+        ArgumentNullException.ThrowIfNull(context);
         if (context.Request.ContentLength > limit)
         {
-            throw new BadHttpRequestException($"The request body is larger than {limit} bytes.", StatusCodes.Status413PayloadTooLarge);
+            return TooLarge(limit);
         }
 
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
@@ -26,13 +24,16 @@ public sealed class RequestBodyLimit(RequestDelegate next, IOptions<ApiOptions> 
             feature.MaxRequestBodySize = limit;
         }
 
-        if (context.Request.ContentLength is null && HttpMethods.IsGet(context.Request.Method) is false)
+        if (context.Request.ContentLength is null && !HttpMethods.IsGet(context.Request.Method))
         {
             context.Request.Body = new LimitedReadStream(context.Request.Body, limit);
         }
 
-        return next(context);
+        return null;
     }
+
+    private static IResult TooLarge(long limit) =>
+        Problems.Result(StatusCodes.Status413PayloadTooLarge, ProblemCodes.PayloadTooLarge, "The request body is too large.", $"The request body is larger than {limit} bytes.");
 
     private sealed class LimitedReadStream(Stream inner, long limit) : Stream
     {
@@ -55,20 +56,8 @@ public sealed class RequestBodyLimit(RequestDelegate next, IOptions<ApiOptions> 
         {
             read += n;
             return read > limit
-                ? throw new BadHttpRequestException($"The request body is larger than {limit} bytes.", StatusCodes.Status413PayloadTooLarge)
+                ? throw new RequestBodyException(StatusCodes.Status413PayloadTooLarge, ProblemCodes.PayloadTooLarge, "The request body is too large.", $"The request body is larger than {limit} bytes.")
                 : n;
         }
     }
-}
-
-/// <summary>Endpoint metadata that replaces the global body limit for one endpoint (e.g. batch appends).</summary>
-/// <param name="MaxBytes">The largest body the endpoint accepts, in bytes.</param>
-public sealed record RequestBodyLimitMetadata(long MaxBytes);
-
-/// <summary>Adds <see cref="RequestBodyLimitMetadata"/> to endpoints.</summary>
-public static class RequestBodyLimitExtensions
-{
-    /// <summary>Lets this endpoint accept bodies up to <paramref name="maxBytes"/> instead of the global limit.</summary>
-    public static RouteHandlerBuilder WithRequestBodyLimit(this RouteHandlerBuilder builder, long maxBytes) =>
-        builder.WithMetadata(new RequestBodyLimitMetadata(maxBytes));
 }

@@ -5,7 +5,7 @@ using Serverless.Storage.Payloads;
 
 namespace Serverless.Functions.Conversations;
 
-/// <summary>Registers the conversation stores and maps the <c>/threads</c> routes.</summary>
+/// <summary>Registers the conversation stores and maps the <c>/threads</c> operations on the local server.</summary>
 public static class ConversationsSetup
 {
     /// <summary>Adds the conversation stores (they need <see cref="StorageSetup.AddAppStorage"/>).</summary>
@@ -24,13 +24,12 @@ public static class ConversationsSetup
         return services;
     }
 
-    /// <summary>Maps the thread, message, fork, summary and transcript routes onto the authenticated <c>/api/v1</c> group.</summary>
-    public static RouteGroupBuilder MapConversations(this RouteGroupBuilder api)
+    /// <summary>Maps the thread, message, fork, summary and transcript operations onto the local server's <c>/api</c> group.</summary>
+    public static void MapConversations(RouteGroupBuilder api)
     {
-        var threads = api.MapGroup("/threads").WithTags("Conversations");
+        var threads = api.MapGroup(string.Empty).WithTags("Conversations");
         ThreadEndpoints.Map(threads);
         MessageEndpoints.Map(threads);
         TranscriptEndpoint.Map(threads);
-        return api;
     }
 }

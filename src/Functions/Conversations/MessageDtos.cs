@@ -1,4 +1,6 @@
+using System.Reflection;
 using System.Text.Json;
+using Serverless.Functions.Api;
 using Serverless.Storage.Conversations;
 
 namespace Serverless.Functions.Conversations;
@@ -22,11 +24,19 @@ public sealed record MessageWrite(
     long? PromptTokens,
     long? CompletionTokens,
     double? Cost,
-    JsonElement? Metadata);
+    JsonElement? Metadata) : IBindableFromHttpContext<MessageWrite>
+{
+    /// <summary>Reads the request body through <see cref="JsonBody"/> (the local server's binding; functions call it directly).</summary>
+    public static async ValueTask<MessageWrite?> BindAsync(HttpContext context, ParameterInfo parameter) => await JsonBody.ReadAsync<MessageWrite>(context.Request, context.RequestAborted);
+}
 
 /// <summary>The body of <c>POST /api/v1/threads/{threadId}/messages/batch</c>.</summary>
 /// <param name="Messages">The messages, appended atomically in order.</param>
-public sealed record MessageBatchWrite(IReadOnlyList<MessageWrite?>? Messages);
+public sealed record MessageBatchWrite(IReadOnlyList<MessageWrite?>? Messages) : IBindableFromHttpContext<MessageBatchWrite>
+{
+    /// <summary>Reads the request body through <see cref="JsonBody"/> (the local server's binding; functions call it directly).</summary>
+    public static async ValueTask<MessageBatchWrite?> BindAsync(HttpContext context, ParameterInfo parameter) => await JsonBody.ReadAsync<MessageBatchWrite>(context.Request, context.RequestAborted);
+}
 
 /// <summary>A message as the API returns it.</summary>
 /// <param name="Sequence">Its sequence number in the thread (dense from 1, fork ancestry included).</param>
@@ -68,7 +78,11 @@ public sealed record AppendView(ThreadView Thread, IReadOnlyList<MessageView> Me
 /// <summary>The body of <c>PUT /api/v1/threads/{threadId}/summary</c>.</summary>
 /// <param name="Text">The summary (at most 32,768 characters).</param>
 /// <param name="CoversSequence">The last sequence number it covers (0 to the thread's last).</param>
-public sealed record SummaryWrite(string? Text, long? CoversSequence);
+public sealed record SummaryWrite(string? Text, long? CoversSequence) : IBindableFromHttpContext<SummaryWrite>
+{
+    /// <summary>Reads the request body through <see cref="JsonBody"/> (the local server's binding; functions call it directly).</summary>
+    public static async ValueTask<SummaryWrite?> BindAsync(HttpContext context, ParameterInfo parameter) => await JsonBody.ReadAsync<SummaryWrite>(context.Request, context.RequestAborted);
+}
 
 /// <summary>A thread's summary as the API returns it.</summary>
 /// <param name="ThreadId">The thread.</param>

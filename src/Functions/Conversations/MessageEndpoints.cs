@@ -1,5 +1,6 @@
 using System.Globalization;
 using Serverless.Functions.Api;
+using Serverless.Functions.Api.OpenApi;
 using Serverless.Functions.Identity;
 using Serverless.Storage.Conversations;
 
@@ -17,17 +18,33 @@ public static class MessageEndpoints
     /// <summary>Body limit of a batch append (the global 1 MiB is too small for 97 messages).</summary>
     public const long BatchAppendBodyBytes = 16L * 1024 * 1024;
 
-    /// <summary>Maps the message routes.</summary>
+    /// <summary>A thread's messages, relative to the <c>api</c> route prefix (as the functions' routes are).</summary>
+    public const string MessagesRoute = "v1/threads/{threadId}/messages";
+
+    /// <summary>A thread's batch append.</summary>
+    public const string BatchRoute = "v1/threads/{threadId}/messages/batch";
+
+    /// <summary>One message, by sequence number.</summary>
+    public const string MessageRoute = "v1/threads/{threadId}/messages/{sequence:long}";
+
+    /// <summary>A message's redaction.</summary>
+    public const string RedactRoute = "v1/threads/{threadId}/messages/{sequence:long}/redact";
+
+    /// <summary>Maps the message operations onto the local server's <c>/api</c> group, named as their functions.</summary>
     public static void Map(RouteGroupBuilder threads)
     {
-        threads.MapPost("/{threadId}/messages", AppendMessage).WithRequestBodyLimit(SingleAppendBodyBytes)
-            .WithName("AppendMessage").WithSummary("Appends one message (idempotent by its client id).");
-        threads.MapPost("/{threadId}/messages/batch", AppendMessages).WithRequestBodyLimit(BatchAppendBodyBytes)
-            .WithName("AppendMessages").WithSummary("Appends up to 97 messages atomically (messages + client ids ≤ 97).");
-        threads.MapGet("/{threadId}/messages", ListMessages).WithName("ListMessages").WithSummary("Lists messages by sequence number (order=asc|desc), fork ancestry included.");
-        threads.MapGet("/{threadId}/messages/{sequence:long}", GetMessage).WithName("GetMessage").WithSummary("Reads one message.");
-        threads.MapDelete("/{threadId}/messages/{sequence:long}", DeleteMessage).WithName("DeleteMessage").WithSummary("Deletes one of the thread's own messages.");
-        threads.MapPost("/{threadId}/messages/{sequence:long}/redact", RedactMessage).WithName("RedactMessage").WithSummary("Removes a message's content and tool calls, keeping its place and usage.");
+        threads.MapPost(MessagesRoute, AppendMessage).WithName(nameof(MessageFunctions.AppendMessage)).WithSummary("Appends one message (idempotent by its client id).")
+            .Reads<MessageWrite>().Answers<MessageView>(StatusCodes.Status201Created).Answers<MessageView>().WithApiHeaders(ApiHeaders.Location).ProducesProblems(400, 404, 409);
+        threads.MapPost(BatchRoute, AppendMessages).WithName(nameof(MessageFunctions.AppendMessages)).WithSummary("Appends up to 97 messages atomically (messages + client ids ≤ 97).")
+            .Reads<MessageBatchWrite>().Answers<AppendView>(StatusCodes.Status201Created).Answers<AppendView>().WithApiHeaders(ApiHeaders.Location).ProducesProblems(400, 404, 409);
+        threads.MapGet(MessagesRoute, ListMessages).WithName(nameof(MessageFunctions.ListMessages)).WithSummary("Lists messages by sequence number (order=asc|desc), fork ancestry included.")
+            .Answers<ListPage<MessageView>>().WithListQuery(ListOrder.Both).ProducesProblems(400, 404);
+        threads.MapGet(MessageRoute, GetMessage).WithName(nameof(MessageFunctions.GetMessage)).WithSummary("Reads one message.")
+            .Answers<MessageView>().ProducesProblems(400, 404);
+        threads.MapDelete(MessageRoute, DeleteMessage).WithName(nameof(MessageFunctions.DeleteMessage)).WithSummary("Deletes one of the thread's own messages.")
+            .AnswersNoContent().ProducesProblems(400, 404, 409);
+        threads.MapPost(RedactRoute, RedactMessage).WithName(nameof(MessageFunctions.RedactMessage)).WithSummary("Removes a message's content and tool calls, keeping its place and usage.")
+            .Answers<MessageView>().ProducesProblems(400, 404, 409);
     }
 
     /// <summary>POST one message.</summary>

@@ -1,7 +1,25 @@
+using System.Reflection;
 using System.Text.Json;
+using Serverless.Functions.Api;
 using Serverless.Storage.Conversations;
 
 namespace Serverless.Functions.Conversations;
+
+/// <summary>
+/// The body of <c>PATCH /api/v1/threads/{threadId}</c>: a JSON object with any of <c>title</c> (string or
+/// null), <c>metadata</c> (object or null), <c>starred</c> and <c>archived</c> (booleans); absent fields stay.
+/// Kept as JSON, since "absent" and "null" mean different things.
+/// </summary>
+/// <param name="Fields">The body as sent.</param>
+public sealed record ThreadPatch(JsonElement Fields) : IBindableFromHttpContext<ThreadPatch>
+{
+    /// <summary>Reads the request body through <see cref="JsonBody"/> (the local server's binding; the function calls <see cref="ReadAsync"/>).</summary>
+    public static async ValueTask<ThreadPatch?> BindAsync(HttpContext context, ParameterInfo parameter) => await ReadAsync(context.Request, context.RequestAborted);
+
+    /// <summary>Reads the request body through <see cref="JsonBody"/>.</summary>
+    public static async Task<ThreadPatch> ReadAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        new(await JsonBody.ReadAsync<JsonElement>(request, cancellationToken));
+}
 
 /// <summary>The body of <c>POST /api/v1/threads</c>.</summary>
 /// <param name="Id">The thread id to use (1-64 of A-Z a-z 0-9 _ -); generated when absent.</param>
@@ -9,13 +27,21 @@ namespace Serverless.Functions.Conversations;
 /// <param name="Metadata">A JSON object of client metadata (at most 4,096 characters serialized).</param>
 /// <param name="Starred">Whether it starts starred.</param>
 /// <param name="Archived">Whether it starts archived.</param>
-public sealed record ThreadCreate(string? Id, string? Title, JsonElement? Metadata, bool? Starred, bool? Archived);
+public sealed record ThreadCreate(string? Id, string? Title, JsonElement? Metadata, bool? Starred, bool? Archived) : IBindableFromHttpContext<ThreadCreate>
+{
+    /// <summary>Reads the request body through <see cref="JsonBody"/> (the local server's binding; functions call it directly).</summary>
+    public static async ValueTask<ThreadCreate?> BindAsync(HttpContext context, ParameterInfo parameter) => await JsonBody.ReadAsync<ThreadCreate>(context.Request, context.RequestAborted);
+}
 
 /// <summary>The body of <c>POST /api/v1/threads/{threadId}/fork</c>.</summary>
 /// <param name="AtSequence">The fork point: the fork shows the parent's messages up to and including this sequence number (0 for none).</param>
 /// <param name="Id">The fork's id; generated when absent.</param>
 /// <param name="Title">The fork's title; the parent's when absent.</param>
-public sealed record ForkCreate(long? AtSequence, string? Id, string? Title);
+public sealed record ForkCreate(long? AtSequence, string? Id, string? Title) : IBindableFromHttpContext<ForkCreate>
+{
+    /// <summary>Reads the request body through <see cref="JsonBody"/> (the local server's binding; functions call it directly).</summary>
+    public static async ValueTask<ForkCreate?> BindAsync(HttpContext context, ParameterInfo parameter) => await JsonBody.ReadAsync<ForkCreate>(context.Request, context.RequestAborted);
+}
 
 /// <summary>A thread as the API returns it.</summary>
 /// <param name="Id">The thread id.</param>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Azure;
 using Microsoft.Extensions.Options;
 using Serverless.Functions.Api;
+using Serverless.Functions.Api.OpenApi;
 using Serverless.Functions.Identity;
 using Serverless.Storage;
 using Serverless.Storage.Conversations;
@@ -16,18 +17,46 @@ namespace Serverless.Functions.Conversations;
 /// </summary>
 public static class ThreadEndpoints
 {
-    /// <summary>Maps the thread routes.</summary>
+    /// <summary>The threads, relative to the <c>api</c> route prefix (as the functions' routes are).</summary>
+    public const string ThreadsRoute = "v1/threads";
+
+    /// <summary>One thread.</summary>
+    public const string ThreadRoute = "v1/threads/{threadId}";
+
+    /// <summary>A thread's restore action.</summary>
+    public const string RestoreRoute = "v1/threads/{threadId}/restore";
+
+    /// <summary>A thread's fork action.</summary>
+    public const string ForkRoute = "v1/threads/{threadId}/fork";
+
+    /// <summary>A thread's summary.</summary>
+    public const string SummaryRoute = "v1/threads/{threadId}/summary";
+
+    /// <summary>Maps the thread operations onto the local server's <c>/api</c> group, named as their functions.</summary>
     public static void Map(RouteGroupBuilder threads)
     {
-        threads.MapPost("/", CreateThread).WithName("CreateThread").WithSummary("Creates a thread (Idempotency-Key honoured).");
-        threads.MapGet("/", ListThreads).WithName("ListThreads").WithSummary("Lists threads newest first by activity (sort=recent) or creation (sort=created), filtered by archived/starred/deleted.");
-        threads.MapGet("/{threadId}", GetThread).WithName("GetThread").WithSummary("Reads a thread.");
-        threads.MapPatch("/{threadId}", PatchThread).WithName("PatchThread").WithSummary("Changes title, metadata, starred or archived (If-Match honoured); archived: true packs the messages into archive segments, false restores them.");
-        threads.MapDelete("/{threadId}", DeleteThread).WithName("DeleteThread").WithSummary("Soft-deletes a thread, restorable for the restore window (If-Match honoured).");
-        threads.MapPost("/{threadId}/restore", RestoreThread).WithName("RestoreThread").WithSummary("Restores a soft-deleted thread within the restore window.");
-        threads.MapPost("/{threadId}/fork", ForkThread).WithName("ForkThread").WithSummary("Forks a thread at a message sequence number, copying nothing (Idempotency-Key honoured).");
-        threads.MapGet("/{threadId}/summary", GetSummary).WithName("GetThreadSummary").WithSummary("Reads a thread's summary.");
-        threads.MapPut("/{threadId}/summary", PutSummary).WithName("PutThreadSummary").WithSummary("Writes a thread's summary and the sequence number it covers (If-Match honoured).");
+        threads.MapPost(ThreadsRoute, CreateThread).WithName(nameof(ThreadFunctions.CreateThread)).WithSummary("Creates a thread (Idempotency-Key honoured).")
+            .Reads<ThreadCreate>().Answers<ThreadView>(StatusCodes.Status201Created).WithApiHeaders(ApiHeaders.ETag | ApiHeaders.Location | ApiHeaders.IdempotencyKey).ProducesProblems(400, 409, 422);
+        threads.MapGet(ThreadsRoute, ListThreads).WithName(nameof(ThreadFunctions.ListThreads))
+            .WithSummary("Lists threads newest first by activity (sort=recent) or creation (sort=created), filtered by archived/starred/deleted.")
+            .Answers<ListPage<ThreadView>>().WithListQuery(ListOrder.DescendingOnly, ListFilter.ThreadSort, ListFilter.Archived, ListFilter.Starred, ListFilter.Deleted).ProducesProblems(400);
+        threads.MapGet(ThreadRoute, GetThread).WithName(nameof(ThreadFunctions.GetThread)).WithSummary("Reads a thread.")
+            .Answers<ThreadView>().WithApiHeaders(ApiHeaders.ETag).ProducesProblems(400, 404);
+        threads.MapPatch(ThreadRoute, PatchThread).WithName(nameof(ThreadFunctions.PatchThread))
+            .WithSummary("Changes title, metadata, starred or archived (If-Match honoured); archived: true packs the messages into archive segments, false restores them.")
+            .Reads<ThreadPatch>().Answers<ThreadView>().Answers<ThreadView>(StatusCodes.Status202Accepted).WithApiHeaders(ApiHeaders.ETag | ApiHeaders.IfMatch | ApiHeaders.Location)
+            .ProducesProblems(400, 404, 412);
+        threads.MapDelete(ThreadRoute, DeleteThread).WithName(nameof(ThreadFunctions.DeleteThread)).WithSummary("Soft-deletes a thread, restorable for the restore window (If-Match honoured).")
+            .AnswersNoContent().WithApiHeaders(ApiHeaders.IfMatch).ProducesProblems(400, 404, 412);
+        threads.MapPost(RestoreRoute, RestoreThread).WithName(nameof(ThreadFunctions.RestoreThread)).WithSummary("Restores a soft-deleted thread within the restore window.")
+            .Answers<ThreadView>().WithApiHeaders(ApiHeaders.ETag).ProducesProblems(400, 404);
+        threads.MapPost(ForkRoute, ForkThread).WithName(nameof(ThreadFunctions.ForkThread)).WithSummary("Forks a thread at a message sequence number, copying nothing (Idempotency-Key honoured).")
+            .Reads<ForkCreate>().Answers<ThreadView>(StatusCodes.Status201Created).WithApiHeaders(ApiHeaders.ETag | ApiHeaders.Location | ApiHeaders.IdempotencyKey).ProducesProblems(400, 404, 409, 422);
+        threads.MapGet(SummaryRoute, GetSummary).WithName(nameof(ThreadFunctions.GetThreadSummary)).WithSummary("Reads a thread's summary.")
+            .Answers<SummaryView>().WithApiHeaders(ApiHeaders.ETag).ProducesProblems(400, 404);
+        threads.MapPut(SummaryRoute, PutSummary).WithName(nameof(ThreadFunctions.PutThreadSummary))
+            .WithSummary("Writes a thread's summary and the sequence number it covers (If-Match honoured).")
+            .Reads<SummaryWrite>().Answers<SummaryView>().WithApiHeaders(ApiHeaders.ETag | ApiHeaders.IfMatch).ProducesProblems(400, 404, 412);
     }
 
     /// <summary>POST a thread.</summary>
@@ -124,13 +153,14 @@ public static class ThreadEndpoints
     /// interruption too.
     /// </summary>
     public static async Task<IResult> PatchThread(
-        string threadId, JsonElement body, HttpRequest request, HttpResponse response, CurrentUser user, ThreadStore store, ThreadArchiver archiver, IOptions<ConversationOptions> options, CancellationToken cancellationToken)
+        string threadId, ThreadPatch patch, HttpRequest request, HttpResponse response, CurrentUser user, ThreadStore store, ThreadArchiver archiver, IOptions<ConversationOptions> options, CancellationToken cancellationToken)
     {
         if (InvalidId(threadId) is { } invalid)
         {
             return invalid;
         }
 
+        var body = patch.Fields;
         if (body.ValueKind != JsonValueKind.Object)
         {
             return Problems.Validation("body", "The body must be a JSON object.");

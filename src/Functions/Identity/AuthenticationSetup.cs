@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
@@ -22,16 +23,13 @@ public static class AuthenticationSetup
 
     private static readonly HashSet<string> AsymmetricAlgorithms = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"];
 
-    /// <summary>Adds authentication, authorization and <see cref="CurrentUser"/>.</summary>
+    /// <summary>Adds authentication with the app's schemes; <see cref="Api.ApiPipeline"/> authenticates each non-anonymous operation with it.</summary>
     /// <exception cref="InvalidOperationException">The configuration is unsafe or incomplete; the message says what to set.</exception>
     public static IServiceCollection AddUserAuthentication(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
         var options = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
         Validate(options, environment);
 
-        services.AddHttpContextAccessor();
-        services.AddScoped<CurrentUser>();
-        services.AddAuthorization();
         var builder = services.AddAuthentication(UserScheme)
             .AddPolicyScheme(UserScheme, "Bearer token or App Service Authentication", policy => policy.ForwardDefaultSelector = context =>
                 options.TrustAppServiceAuthentication && context.Request.Headers.ContainsKey(AppServicePrincipalHandler.PrincipalHeader) ? AppServiceScheme : BearerScheme)
@@ -151,20 +149,44 @@ public static class AuthenticationSetup
         {
             OnTokenValidated = context =>
             {
-                var subject = context.Principal?.FindFirst(CurrentUser.UserIdClaim)?.Value;
-                if (string.IsNullOrEmpty(subject) || subject.Length > UserPartition.MaxUserIdLength)
+                if (RejectionOf(context.SecurityToken, options) is { } reason)
                 {
-                    context.Fail("The token has no usable 'sub' claim.");
-                }
-                else if (options.RequireAuthenticatedRole && context.Principal?.FindFirst("role")?.Value != "authenticated")
-                {
-                    // Supabase's anon and service_role API keys are signed like user tokens; only user sessions carry role=authenticated.
-                    context.Fail("The token is not a user session (role must be 'authenticated').");
+                    context.Fail(reason);
                 }
 
                 return Task.CompletedTask;
             },
         };
+    }
+
+    /// <summary>What the library does not check: critical extensions, the subject, and (for Supabase) the session role.</summary>
+    private static string? RejectionOf(SecurityToken token, AuthOptions options)
+    {
+        if (token is not JsonWebToken jwt)
+        {
+            return "The token is not a signed JWT.";
+        }
+
+        if (jwt.TryGetHeaderValue<object>("crit", out _))
+        {
+            // RFC 7515 §4.1.11: a recipient must refuse a token whose "crit" names an extension it does not understand, and
+            // an empty or malformed "crit" is invalid. We implement no JWS extension, so any "crit" at all is refused.
+            return "The token marks a header extension as critical ('crit'); none is supported.";
+        }
+
+        if (string.IsNullOrEmpty(jwt.Subject) || jwt.Subject.Length > UserPartition.MaxUserIdLength)
+        {
+            return "The token has no usable 'sub' claim.";
+        }
+
+        // Supabase's anon and service_role API keys are signed like user tokens; only user sessions carry role=authenticated.
+        // Read the claim as JSON, not from the principal: there ["authenticated", "service_role"] becomes two string claims.
+        if (options.RequireAuthenticatedRole && !(jwt.TryGetPayloadValue<object>("role", out var role) && role is "authenticated"))
+        {
+            return "The token is not a user session (role must be the string 'authenticated').";
+        }
+
+        return null;
     }
 
     private static bool IsLoopback(string url) => Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.IsLoopback;

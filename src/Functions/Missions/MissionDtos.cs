@@ -1,11 +1,16 @@
+using System.Reflection;
 using System.Text.Json;
+using Serverless.Functions.Api;
 using Serverless.Storage.Missions;
 
 namespace Serverless.Functions.Missions;
 
 /// <summary>The body of <c>POST /api/v1/missions</c> and <c>PUT /api/v1/missions/{id}</c>.</summary>
-public sealed record MissionWrite
+public sealed record MissionWrite : IBindableFromHttpContext<MissionWrite>
 {
+    /// <summary>Reads the request body through <see cref="JsonBody"/> (the local server's binding; functions call it directly).</summary>
+    public static async ValueTask<MissionWrite?> BindAsync(HttpContext context, ParameterInfo parameter) => await JsonBody.ReadAsync<MissionWrite>(context.Request, context.RequestAborted);
+
     /// <summary>A display name, 1 to 200 characters.</summary>
     public string? Name { get; init; }
 

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Azure;
 using Microsoft.Extensions.Options;
 using Serverless.Functions.Api;
+using Serverless.Functions.Api.OpenApi;
 using Serverless.Functions.Identity;
 using Serverless.Storage;
 using Serverless.Storage.Missions;
@@ -20,21 +21,48 @@ public static partial class MissionEndpoints
     /// <summary>Tries for writes that were not given If-Match and lost a race with the scheduler.</summary>
     private const int WriteTries = 3;
 
-    /// <summary>Maps the mission routes onto the authenticated <c>/api/v1</c> group.</summary>
-    public static RouteGroupBuilder MapMissions(this RouteGroupBuilder api)
+    /// <summary>The missions, relative to the <c>api</c> route prefix (as the functions' routes are).</summary>
+    public const string MissionsRoute = "v1/missions";
+
+    /// <summary>One mission.</summary>
+    public const string MissionRoute = "v1/missions/{id}";
+
+    /// <summary>A mission's secret rotation.</summary>
+    public const string RotateSecretRoute = "v1/missions/{id}/rotate-secret";
+
+    /// <summary>A mission's manual run.</summary>
+    public const string RunRoute = "v1/missions/{id}/run";
+
+    /// <summary>A mission's run log.</summary>
+    public const string RunsRoute = "v1/missions/{id}/runs";
+
+    /// <summary>A run's stored response body.</summary>
+    public const string RunResponseRoute = "v1/missions/{id}/runs/{runId}/response";
+
+    /// <summary>Maps the mission operations onto the local server's <c>/api</c> group, named as their functions.</summary>
+    public static void Map(RouteGroupBuilder api)
     {
-        var missions = api.MapGroup("/missions").WithTags("Missions");
-        missions.MapGet("/", ListMissions).WithName("ListMissions").WithSummary("Lists the user's missions.");
-        missions.MapPost("/", CreateMission).WithName("CreateMission").WithSummary("Creates a mission; the answer holds its signing secret, shown only this once.");
-        missions.MapGet("/{id}", GetMission).WithName("GetMission").WithSummary("Reads one mission.");
-        missions.MapPut("/{id}", PutMission).WithName("PutMission").WithSummary("Replaces a mission's definition (If-Match honoured).");
-        missions.MapDelete("/{id}", DeleteMission).WithName("DeleteMission").WithSummary("Deletes a mission (If-Match honoured).");
-        missions.MapPost("/{id}/rotate-secret", RotateSecret).WithName("RotateMissionSecret").WithSummary("Issues a new signing secret; the old one keeps signing during the grace period.");
-        missions.MapPost("/{id}/run", RunMission).WithName("RunMission").WithSummary("Fires the mission now and returns the attempt.");
-        missions.MapGet("/{id}/runs", ListRuns).WithName("ListMissionRuns").WithSummary("Lists the mission's run log, newest first.");
-        missions.MapGet("/{id}/runs/{runId}/response", GetRunResponse).WithName("GetMissionRunResponse")
-            .WithSummary("Streams the response body a run stored (hasResponseBody), as captured, with the receiver's content type.");
-        return api;
+        var missions = api.MapGroup(string.Empty).WithTags("Missions");
+        missions.MapGet(MissionsRoute, ListMissions).WithName(nameof(MissionFunctions.ListMissions)).WithSummary("Lists the user's missions.")
+            .Answers<ListPage<MissionView>>().WithListQuery(ListOrder.AscendingOnly).ProducesProblems(400);
+        missions.MapPost(MissionsRoute, CreateMission).WithName(nameof(MissionFunctions.CreateMission)).WithSummary("Creates a mission; the answer holds its signing secret, shown only this once.")
+            .Reads<MissionWrite>().Answers<MissionWithSecret>(StatusCodes.Status201Created).WithApiHeaders(ApiHeaders.ETag | ApiHeaders.Location).ProducesProblems(400, 409);
+        missions.MapGet(MissionRoute, GetMission).WithName(nameof(MissionFunctions.GetMission)).WithSummary("Reads one mission.")
+            .Answers<MissionView>().WithApiHeaders(ApiHeaders.ETag).ProducesProblems(404);
+        missions.MapPut(MissionRoute, PutMission).WithName(nameof(MissionFunctions.PutMission)).WithSummary("Replaces a mission's definition (If-Match honoured).")
+            .Reads<MissionWrite>().Answers<MissionView>().WithApiHeaders(ApiHeaders.ETag | ApiHeaders.IfMatch).ProducesProblems(400, 404, 412);
+        missions.MapDelete(MissionRoute, DeleteMission).WithName(nameof(MissionFunctions.DeleteMission)).WithSummary("Deletes a mission (If-Match honoured).")
+            .AnswersNoContent().WithApiHeaders(ApiHeaders.IfMatch).ProducesProblems(400, 404, 412);
+        missions.MapPost(RotateSecretRoute, RotateSecret).WithName(nameof(MissionFunctions.RotateMissionSecret))
+            .WithSummary("Issues a new signing secret; the old one keeps signing during the grace period.")
+            .Answers<MissionWithSecret>().WithApiHeaders(ApiHeaders.ETag | ApiHeaders.IfMatch).ProducesProblems(400, 404, 412);
+        missions.MapPost(RunRoute, RunMission).WithName(nameof(MissionFunctions.RunMission)).WithSummary("Fires the mission now and returns the attempt.")
+            .Answers<MissionRunView>().ProducesProblems(404, 409);
+        missions.MapGet(RunsRoute, ListRuns).WithName(nameof(MissionFunctions.ListMissionRuns)).WithSummary("Lists the mission's run log, newest first.")
+            .Answers<ListPage<MissionRunView>>().WithListQuery(ListOrder.DescendingOnly).ProducesProblems(400, 404);
+        missions.MapGet(RunResponseRoute, GetRunResponse).WithName(nameof(MissionFunctions.GetMissionRunResponse))
+            .WithSummary("Streams the response body a run stored (hasResponseBody), as captured, with the receiver's content type.")
+            .AnswersBytes().ProducesProblems(404);
     }
 
     /// <summary>GET the user's missions.</summary>
@@ -177,7 +205,10 @@ public static partial class MissionEndpoints
         }
     }
 
-    /// <summary>POST rotate-secret: returns the new secret once; the old one signs too until the grace period ends.</summary>
+    /// <summary>
+    /// POST rotate-secret: returns the new secret once; the old one signs too until the grace period ends. It needs no old
+    /// secret: one that no longer decrypts (its key is gone) is dropped, which is how such a mission is recovered.
+    /// </summary>
     public static async Task<IResult> RotateSecret(string id, HttpRequest request, HttpResponse response, CurrentUser user, MissionStore store, MissionFiring firing,
         MissionSecretProtector protector, IOptions<MissionOptions> options, CancellationToken cancellationToken)
     {
@@ -187,12 +218,16 @@ public static partial class MissionEndpoints
         }
 
         var secret = WebhookSignature.NewSecret();
-        var result = await UpdateAsync(id, ifMatch, user, store, firing, (record, now) => (record.DefinitionJson, record.State with
+        var result = await UpdateAsync(id, ifMatch, user, store, firing, (record, now) =>
         {
-            SecretCipher = protector.Protect(secret, user.Partition.Key, id),
-            PreviousSecretCipher = record.State.SecretCipher,
-            PreviousSecretExpiresAt = now + options.Value.SecretRotationGrace,
-        }), cancellationToken);
+            var keep = record.State.SecretCipher is { } current && protector.CanUnprotect(current, user.Partition.Key, id);
+            return (record.DefinitionJson, record.State with
+            {
+                SecretCipher = protector.Protect(secret, user.Partition.Key, id),
+                PreviousSecretCipher = keep ? record.State.SecretCipher : null,
+                PreviousSecretExpiresAt = keep ? now + options.Value.SecretRotationGrace : null,
+            });
+        }, cancellationToken);
         return Respond(result, response, r => TypedResults.Ok(new MissionWithSecret(MissionView.From(r), WebhookSignature.Format(secret))));
     }
 

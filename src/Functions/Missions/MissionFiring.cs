@@ -146,8 +146,10 @@ public sealed partial class MissionFiring(
         }
         catch (CryptographicException e)
         {
-            // A missing or rotated-away encryption key is an operator problem; record it rather than retry forever.
-            result = new DeliveryResult(false, null, "The signing secret cannot be decrypted: " + e.Message, null, TimeSpan.Zero, Retryable: false);
+            // A missing or changed encryption key: retrying cannot help and nothing is sent unsigned. The run log says how
+            // to recover (rotate-secret needs no old secret), on every firing until then.
+            var error = $"The signing secret cannot be decrypted: {e.Message}. Nothing was sent. POST /api/v1/missions/{mission.Id}/rotate-secret issues a new secret.";
+            result = new DeliveryResult(false, null, error, null, TimeSpan.Zero, Retryable: false);
         }
 
         var response = result.Response;
@@ -263,7 +265,8 @@ public sealed partial class MissionFiring(
             list.Add(secrets.Unprotect(current, userKey, mission.Id));
         }
 
-        if (mission.State.PreviousSecretCipher is { } previous && mission.State.PreviousSecretExpiresAt > now)
+        // The rotated-out secret is a courtesy during the grace period: if its key is gone, sign with the current one only.
+        if (mission.State.PreviousSecretCipher is { } previous && mission.State.PreviousSecretExpiresAt > now && secrets.CanUnprotect(previous, userKey, mission.Id))
         {
             list.Add(secrets.Unprotect(previous, userKey, mission.Id));
         }

@@ -17,9 +17,15 @@ public sealed class MissionSecretProtector
     private readonly Dictionary<string, byte[]> keys = new(StringComparer.Ordinal);
     private readonly string activeKeyId;
 
-    /// <summary>Loads the keys; in Development with none configured, makes an ephemeral one (secrets then die with the process).</summary>
-    /// <exception cref="InvalidOperationException">The keys are missing or malformed outside Development.</exception>
-    public MissionSecretProtector(IOptions<MissionOptions> options, IHostEnvironment environment)
+    /// <summary>
+    /// Loads the keys. In Development with none configured, the key is derived from the development token signing key
+    /// (<see cref="DevelopmentKey"/>), so secrets stay readable across restarts of a local run whose Azurite data persists.
+    /// </summary>
+    /// <param name="options">The mission options with <c>SecretKeys</c> and <c>ActiveSecretKeyId</c>.</param>
+    /// <param name="environment">The host environment; only Development may go without configured keys.</param>
+    /// <param name="developmentSigningKey"><c>Auth:Development:SigningKey</c>, the input of the development key.</param>
+    /// <exception cref="InvalidOperationException">The keys are missing or malformed.</exception>
+    public MissionSecretProtector(IOptions<MissionOptions> options, IHostEnvironment environment, string? developmentSigningKey = null)
     {
         var o = options.Value;
         foreach (var (id, value) in o.SecretKeys)
@@ -50,14 +56,49 @@ public sealed class MissionSecretProtector
 
         if (keys.Count == 0 && environment.IsDevelopment())
         {
-            keys["dev-ephemeral"] = RandomNumberGenerator.GetBytes(32);
-            activeKeyId = "dev-ephemeral";
+            if (string.IsNullOrEmpty(developmentSigningKey) || developmentSigningKey.Length < 32)
+            {
+                throw new InvalidOperationException(
+                    "In Development without Missions:SecretKeys, mission secrets are encrypted under a key derived from Auth:Development:SigningKey (at least 32 characters): set one of them.");
+            }
+
+            (activeKeyId, var derived) = DevelopmentKey(developmentSigningKey);
+            keys[activeKeyId] = derived;
             return;
         }
 
         activeKeyId = o.ActiveSecretKeyId is { } active && keys.ContainsKey(active)
             ? active
             : throw new InvalidOperationException("Missions:ActiveSecretKeyId must name one of Missions:SecretKeys (base64 of 32 bytes each).");
+    }
+
+    /// <summary>
+    /// The development key: HKDF-SHA256 of the development signing key, under a key id that carries a fingerprint of
+    /// the derived key, so that secrets written under another signing key fail as "key not configured", by name.
+    /// </summary>
+    /// <remarks>
+    /// Derived rather than random: a random key would live only as long as the process while Azurite's data persists,
+    /// and every mission would stop firing after a restart. Derived rather than stored: storing it would need a row
+    /// of its own for a key that guards only a laptop. The signing key is no secret, and neither is this key.
+    /// </remarks>
+    public static (string KeyId, byte[] Key) DevelopmentKey(string developmentSigningKey)
+    {
+        var key = HKDF.DeriveKey(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(developmentSigningKey), 32, salt: [], info: "serverless mission-secret development key v1"u8.ToArray());
+        return ("dev-" + Convert.ToHexStringLower(SHA256.HashData(key).AsSpan(0, 4)), key);
+    }
+
+    /// <summary>Whether <paramref name="stored"/> decrypts with the configured keys.</summary>
+    public bool CanUnprotect(string stored, string userKey, string missionId)
+    {
+        try
+        {
+            Unprotect(stored, userKey, missionId);
+            return true;
+        }
+        catch (CryptographicException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Encrypts <paramref name="secret"/> for mission <paramref name="missionId"/> of <paramref name="userKey"/>.</summary>
@@ -72,24 +113,42 @@ public sealed class MissionSecretProtector
     }
 
     /// <summary>Decrypts a stored secret.</summary>
-    /// <exception cref="CryptographicException">Unknown key id, or the cipher was altered or belongs to another mission.</exception>
+    /// <exception cref="CryptographicException">Unknown key id, or the cipher was altered or belongs to another mission; the message says which.</exception>
     public byte[] Unprotect(string stored, string userKey, string missionId)
     {
         var colon = stored.IndexOf(':', StringComparison.Ordinal);
-        if (colon <= 0 || !keys.TryGetValue(stored[..colon], out var key))
+        var keyId = colon > 0 ? stored[..colon] : string.Empty;
+        if (!keys.TryGetValue(keyId, out var key))
         {
-            throw new CryptographicException("The secret was encrypted with a key that is not configured.");
+            throw new CryptographicException($"it was encrypted with key '{keyId}', which is not configured");
         }
 
-        var input = Convert.FromBase64String(stored[(colon + 1)..]);
+        byte[] input;
+        try
+        {
+            input = Convert.FromBase64String(stored[(colon + 1)..]);
+        }
+        catch (FormatException)
+        {
+            input = [];
+        }
+
         if (input.Length < NonceSize + TagSize)
         {
-            throw new CryptographicException("The stored secret is truncated.");
+            throw new CryptographicException("the stored cipher is malformed");
         }
 
         var plain = new byte[input.Length - NonceSize - TagSize];
         using var aes = new AesGcm(key, TagSize);
-        aes.Decrypt(input.AsSpan(0, NonceSize), input.AsSpan(NonceSize + TagSize), input.AsSpan(NonceSize, TagSize), plain, Aad(userKey, missionId));
+        try
+        {
+            aes.Decrypt(input.AsSpan(0, NonceSize), input.AsSpan(NonceSize + TagSize), input.AsSpan(NonceSize, TagSize), plain, Aad(userKey, missionId));
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            throw new CryptographicException($"it does not decrypt with key '{keyId}' (the key was changed, or the cipher altered)");
+        }
+
         return plain;
     }
 

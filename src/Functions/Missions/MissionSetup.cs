@@ -1,4 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Serverless.Functions.Identity;
 using Serverless.Functions.Storage;
 using Serverless.Functions.Timers;
 using Serverless.Storage.Lifecycle;
@@ -23,7 +25,10 @@ public static class MissionSetup
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(provider => new MissionStore(provider.GetRequiredService<AppTables>().Users, provider.GetRequiredService<PayloadStore>(), provider.GetRequiredService<ExpiryIndex>()));
         services.AddSingleton(provider => new DueIndexStore(provider.GetRequiredService<AppTables>().Due));
-        services.AddSingleton<MissionSecretProtector>();
+        // The development key is derived from the development token signing key (see MissionSecretProtector.DevelopmentKey).
+        var developmentSigningKey = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>()?.Development.SigningKey;
+        services.AddSingleton(provider => new MissionSecretProtector(
+            provider.GetRequiredService<IOptions<MissionOptions>>(), provider.GetRequiredService<IHostEnvironment>(), developmentSigningKey));
         services.AddSingleton<WebhookSender>();
         services.AddSingleton<MissionFiring>();
         services.AddTimerJob<MissionsTickJob>(MissionsTickJob.Name, MissionsTickJob.Schedule);

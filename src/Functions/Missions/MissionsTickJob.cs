@@ -8,17 +8,20 @@ namespace Serverless.Functions.Missions;
 
 /// <summary>
 /// <c>MissionsTick</c>, every minute: reads the due index from the cursor bucket up to now (never the
-/// mission rows of users with nothing due), fires what is due and moves the cursor. The timer machinery
-/// runs it at most once per tick across instances; the per-firing ETag claim makes overlapping runs (a
-/// host retry, a manual run) safe too.
+/// mission rows of users with nothing due), fires what is due and moves the cursor. The Functions host
+/// runs it at most once at a time across instances; the per-firing ETag claim makes overlapping runs (a
+/// second local server on the same storage, a manual run) safe too.
 /// </summary>
 public sealed partial class MissionsTickJob(DueIndexStore due, MissionFiring firing, IOptions<MissionOptions> options, TimeProvider time, ILogger<MissionsTickJob> logger) : ITimerJob
 {
     /// <summary>The function name.</summary>
     public const string Name = "MissionsTick";
 
-    /// <summary>Every minute, at second 0.</summary>
-    public const string Schedule = "0 * * * * *";
+    /// <summary>
+    /// The app setting <c>Missions:TickSchedule</c> (<c>Missions__TickSchedule</c>): every minute, at second 0, as
+    /// shipped. The host resolves it for the <c>[TimerTrigger]</c>, the local scheduler from configuration.
+    /// </summary>
+    public const string Schedule = "%Missions:TickSchedule%";
 
     /// <summary>The cursor trails now by this much, so a writer whose clock is behind never indexes behind it.</summary>
     private static readonly TimeSpan SkewAllowance = TimeSpan.FromMinutes(5);
@@ -76,7 +79,7 @@ public sealed partial class MissionsTickJob(DueIndexStore due, MissionFiring fir
             await due.SetCursorAsync(cursor, cancellationToken);
         }
 
-        LogTick(invocation.Logger, entries.Count, fired, stale, remaining.Count);
+        LogTick(logger, entries.Count, fired, stale, remaining.Count);
     }
 
     private async Task<(int Delivered, bool Keep)> ProcessAsync(DueEntry entry, DateTimeOffset now, MissionOptions o, CancellationToken cancellationToken)

@@ -1,11 +1,17 @@
+using System.Reflection;
 using System.Text.Json;
+using Serverless.Functions.Api;
 using Serverless.Storage.Users;
 
 namespace Serverless.Functions.Settings;
 
 /// <summary>The body of <c>PUT /api/v1/settings/{namespace}/{key}</c>.</summary>
 /// <param name="Value">Any JSON value: object, array, string, number, boolean or null.</param>
-public sealed record SettingWrite(JsonElement Value);
+public sealed record SettingWrite(JsonElement Value) : IBindableFromHttpContext<SettingWrite>
+{
+    /// <summary>Reads the request body through <see cref="JsonBody"/> (the local server's binding; functions call it directly).</summary>
+    public static async ValueTask<SettingWrite?> BindAsync(HttpContext context, ParameterInfo parameter) => await JsonBody.ReadAsync<SettingWrite>(context.Request, context.RequestAborted);
+}
 
 /// <summary>A setting as the API returns it.</summary>
 /// <param name="Namespace">The namespace.</param>

@@ -2,6 +2,7 @@ using Azure;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Serverless.Functions.Api;
+using Serverless.Functions.Api.OpenApi;
 using Serverless.Functions.Identity;
 using Serverless.Storage;
 using Serverless.Storage.Users;
@@ -17,15 +18,24 @@ public static partial class SettingsEndpoints
     /// <summary>The largest value, in bytes of UTF-8 JSON. It fits one table string property with room to spare.</summary>
     public const int MaxValueBytes = 32 * 1024;
 
-    /// <summary>Maps the settings routes onto <paramref name="api"/> (the authenticated <c>/api/v1</c> group).</summary>
-    public static RouteGroupBuilder MapSettings(this RouteGroupBuilder api)
+    /// <summary>One namespace's settings, relative to the <c>api</c> route prefix (as the functions' routes are).</summary>
+    public const string NamespaceRoute = "v1/settings/{namespace}";
+
+    /// <summary>One setting, relative to the <c>api</c> route prefix.</summary>
+    public const string SettingRoute = "v1/settings/{namespace}/{key}";
+
+    /// <summary>Maps the settings operations onto the local server's <c>/api</c> group, named as their functions.</summary>
+    public static void Map(RouteGroupBuilder api)
     {
-        var settings = api.MapGroup("/settings").WithTags("Settings");
-        settings.MapGet("/{namespace}", ListSettings).WithName("ListSettings").WithSummary("Lists a namespace's settings in key order.");
-        settings.MapGet("/{namespace}/{key}", GetSetting).WithName("GetSetting").WithSummary("Reads one setting.");
-        settings.MapPut("/{namespace}/{key}", PutSetting).WithName("PutSetting").WithSummary("Creates or replaces a setting (If-Match / If-None-Match: * honoured).");
-        settings.MapDelete("/{namespace}/{key}", DeleteSetting).WithName("DeleteSetting").WithSummary("Deletes a setting (If-Match honoured).");
-        return api;
+        var settings = api.MapGroup(string.Empty).WithTags("Settings");
+        settings.MapGet(NamespaceRoute, ListSettings).WithName(nameof(SettingsFunctions.ListSettings)).WithSummary("Lists a namespace's settings in key order.")
+            .Answers<ListPage<SettingView>>().WithListQuery(ListOrder.AscendingOnly).ProducesProblems(400);
+        settings.MapGet(SettingRoute, GetSetting).WithName(nameof(SettingsFunctions.GetSetting)).WithSummary("Reads one setting.")
+            .Answers<SettingView>().WithApiHeaders(ApiHeaders.ETag).ProducesProblems(400, 404);
+        settings.MapPut(SettingRoute, PutSetting).WithName(nameof(SettingsFunctions.PutSetting)).WithSummary("Creates or replaces a setting (If-Match / If-None-Match: * honoured).")
+            .Reads<SettingWrite>().Answers<SettingView>().WithApiHeaders(ApiHeaders.ETag | ApiHeaders.IfMatch | ApiHeaders.IfNoneMatch).ProducesProblems(400, 412);
+        settings.MapDelete(SettingRoute, DeleteSetting).WithName(nameof(SettingsFunctions.DeleteSetting)).WithSummary("Deletes a setting (If-Match honoured).")
+            .AnswersNoContent().WithApiHeaders(ApiHeaders.IfMatch).ProducesProblems(400, 404, 412);
     }
 
     /// <summary>GET one setting.</summary>

@@ -5,9 +5,9 @@ namespace Serverless.Functions.Storage;
 
 /// <summary>
 /// Creates the app's tables and containers in the background once the app starts, retrying with
-/// backoff until storage answers. It never holds up startup: the Functions host restarts a handler
-/// that does not answer its readiness probe within 30 s, and a storage emulator started at the
-/// same moment may need longer. Until it succeeds, API calls wait briefly and then get 503.
+/// backoff until storage answers. It never holds up startup: the Functions host restarts a worker
+/// that is slow to start, and a storage emulator started at the same moment may need longer. Until it
+/// succeeds, API calls wait briefly and then get 503.
 /// </summary>
 internal sealed partial class StorageBootstrap(AppTables tables, AppContainers containers, StorageAccount account, StorageReadiness readiness, ILogger<StorageBootstrap> logger)
     : BackgroundService
@@ -25,12 +25,10 @@ internal sealed partial class StorageBootstrap(AppTables tables, AppContainers c
             {
                 await Task.WhenAll(
                     tables.Users.CreateIfNotExistsAsync(cancellationToken: stoppingToken),
-                    tables.Timers.CreateIfNotExistsAsync(cancellationToken: stoppingToken),
                     tables.Due.CreateIfNotExistsAsync(cancellationToken: stoppingToken),
                     tables.Expiry.CreateIfNotExistsAsync(cancellationToken: stoppingToken),
                     tables.Lifecycle.CreateIfNotExistsAsync(cancellationToken: stoppingToken),
-                    containers.Payloads.CreateIfNotExistsAsync(cancellationToken: stoppingToken),
-                    containers.Locks.CreateIfNotExistsAsync(cancellationToken: stoppingToken)).ConfigureAwait(false);
+                    containers.Payloads.CreateIfNotExistsAsync(cancellationToken: stoppingToken)).ConfigureAwait(false);
                 readiness.MarkReady();
                 LogReady(logger, description);
                 return;

@@ -32,9 +32,6 @@ public sealed class StorageOptions
     /// <summary>The table that holds every user's rows. Default <c>userdata</c>.</summary>
     public string UserTable { get; set; } = "userdata";
 
-    /// <summary>The table of timer bookkeeping (last fired tick per job). Default <c>timers</c>.</summary>
-    public string TimerTable { get; set; } = "timers";
-
     /// <summary>The index table of due mission firings, partitioned by due-time bucket. Default <c>missiondue</c>.</summary>
     public string DueTable { get; set; } = "missiondue";
 
@@ -46,7 +43,4 @@ public sealed class StorageOptions
 
     /// <summary>The container of payload blobs (large content). Default <c>payloads</c>.</summary>
     public string PayloadContainer { get; set; } = "payloads";
-
-    /// <summary>The container of lock blobs for timers. Default <c>locks</c>.</summary>
-    public string LockContainer { get; set; } = "locks";
 }

@@ -1,8 +1,6 @@
-using Serverless.Functions.Api;
-
 namespace Serverless.Functions.Storage;
 
-/// <summary>Whether the app's tables and containers exist yet (set once by <see cref="StorageBootstrap"/>).</summary>
+/// <summary>Whether the app's tables and containers exist yet (set once by <see cref="StorageBootstrap"/>; <see cref="Api.ApiPipeline"/> waits on it).</summary>
 public sealed class StorageReadiness
 {
     /// <summary>How long an API call waits for storage to become ready before answering 503.</summary>
@@ -14,27 +12,4 @@ public sealed class StorageReadiness
     public Task Ready => ready.Task;
 
     internal void MarkReady() => ready.TrySetResult();
-}
-
-/// <summary>Holds API calls until storage is ready, answering 503 problem+json if it takes longer than <see cref="StorageReadiness.MaxWait"/>.</summary>
-public sealed class StorageReadyFilter(StorageReadiness readiness) : IEndpointFilter
-{
-    /// <inheritdoc />
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        if (!readiness.Ready.IsCompleted)
-        {
-            try
-            {
-                await readiness.Ready.WaitAsync(StorageReadiness.MaxWait, context.HttpContext.RequestAborted);
-            }
-            catch (TimeoutException)
-            {
-                context.HttpContext.Response.Headers.RetryAfter = "5";
-                return Problems.Result(StatusCodes.Status503ServiceUnavailable, ProblemCodes.StorageUnavailable, "Storage is not ready yet; retry shortly.");
-            }
-        }
-
-        return await next(context);
-    }
 }

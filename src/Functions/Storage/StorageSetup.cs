@@ -30,7 +30,6 @@ public static class StorageSetup
             var (account, names) = Parts(provider);
             return new AppTables(
                 account.Tables.GetTableClient(names.UserTable),
-                account.Tables.GetTableClient(names.TimerTable),
                 account.Tables.GetTableClient(names.DueTable),
                 account.Tables.GetTableClient(names.ExpiryTable),
                 account.Tables.GetTableClient(names.LifecycleTable));
@@ -38,9 +37,7 @@ public static class StorageSetup
         services.AddSingleton(provider =>
         {
             var (account, names) = Parts(provider);
-            return new AppContainers(
-                account.Blobs.GetBlobContainerClient(names.PayloadContainer),
-                account.Blobs.GetBlobContainerClient(names.LockContainer));
+            return new AppContainers(account.Blobs.GetBlobContainerClient(names.PayloadContainer));
         });
         services.AddSingleton(provider => new PayloadStore(provider.GetRequiredService<AppContainers>().Payloads));
         services.AddSingleton(provider => new SettingsStore(provider.GetRequiredService<AppTables>().Users));
@@ -114,13 +111,11 @@ public static class StorageSetup
 
 /// <summary>The app's tables.</summary>
 /// <param name="Users">Every user's rows, partitioned by user.</param>
-/// <param name="Timers">Timer bookkeeping.</param>
 /// <param name="Due">The due-mission index, across users.</param>
 /// <param name="Expiry">The expiry index, across users.</param>
 /// <param name="Lifecycle">Lifecycle jobs (erasure receipts, sweep positions), across users.</param>
-public sealed record AppTables(TableClient Users, TableClient Timers, TableClient Due, TableClient Expiry, TableClient Lifecycle);
+public sealed record AppTables(TableClient Users, TableClient Due, TableClient Expiry, TableClient Lifecycle);
 
 /// <summary>The app's blob containers.</summary>
 /// <param name="Payloads">Large content, under each user's prefix.</param>
-/// <param name="Locks">Lease blobs that keep one instance per timer job.</param>
-public sealed record AppContainers(BlobContainerClient Payloads, BlobContainerClient Locks);
+public sealed record AppContainers(BlobContainerClient Payloads);

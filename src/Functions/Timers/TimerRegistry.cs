@@ -1,33 +1,27 @@
 namespace Serverless.Functions.Timers;
 
 /// <summary>
-/// Every registered timer job with its schedule resolved: the one source of truth for the host
-/// endpoints, the standalone scheduler and the generated <c>function.json</c> files. A singleton,
-/// built at startup; building it fails with a message per problem (bad name, duplicate, missing
-/// setting, invalid or never-firing schedule).
+/// Every registered timer job with its schedule resolved, for the local scheduler (under the
+/// Functions host, the host schedules the <c>[TimerTrigger]</c> functions itself; a test checks that
+/// both name the same jobs and schedules). A singleton; building it fails with a message per problem
+/// (duplicate, missing setting, invalid or never-firing schedule).
 /// </summary>
 public sealed class TimerRegistry
 {
-    /// <summary>The name of every timer binding: the key under the payload's <c>Data</c> and the binding's <c>name</c> in <c>function.json</c>.</summary>
-    public const string BindingName = "timer";
-
-    private readonly Dictionary<string, ScheduledTimerJob> byName;
-
     internal TimerRegistry(IEnumerable<TimerJobRegistration> registrations, IConfiguration configuration, TimeProvider time)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var jobs = new List<ScheduledTimerJob>();
         var errors = new List<string>();
-        byName = new Dictionary<string, ScheduledTimerJob>(StringComparer.OrdinalIgnoreCase);
+        var byName = new Dictionary<string, ScheduledTimerJob>(StringComparer.OrdinalIgnoreCase);
         foreach (var registration in registrations)
         {
             try
             {
-                TimerFunctionName.Check(registration.Name);
                 var (resolved, schedule) = TimerScheduleExpression.Parse(registration.Name, registration.ScheduleExpression, configuration, now);
                 var job = new ScheduledTimerJob(registration.Name, registration.ScheduleExpression, resolved, schedule, registration.JobType);
 
-                // Function names are case-insensitive to the host, and each is a folder and a route.
+                // Function names are case-insensitive to the host.
                 if (!byName.TryAdd(job.Name, job))
                 {
                     throw new InvalidOperationException($"Timer job '{job.Name}' is registered twice (names are case-insensitive).");
@@ -51,7 +45,4 @@ public sealed class TimerRegistry
 
     /// <summary>The jobs, in registration order.</summary>
     public IReadOnlyList<ScheduledTimerJob> Jobs { get; }
-
-    /// <summary>The job named <paramref name="name"/> (case-insensitive), or <c>null</c>.</summary>
-    public ScheduledTimerJob? Find(string name) => byName.GetValueOrDefault(name);
 }

@@ -45,6 +45,34 @@ public sealed class ApiConventionTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/v1/settings/ui/broken")).StatusCode);
     }
 
+    [Theory]
+    [InlineData("{\"value\":\"\\ud800\"}", "lone high surrogate")]
+    [InlineData("{\"value\":\"\\udc00x\"}", "lone low surrogate")]
+    [InlineData("{\"\\ud800\":1,\"value\":1}", "lone surrogate in a property name")]
+    [InlineData("", "empty")]
+    [InlineData("null", "null")]
+    public async Task UnreadableJsonBodies_Are400MalformedJson_AndWriteNothing(string body, string why)
+    {
+        var response = await client.PutAsync("/api/v1/settings/ui/odd", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "malformed_json");
+        Assert.True(HttpStatusCode.NotFound == (await client.GetAsync("/api/v1/settings/ui/odd")).StatusCode, why);
+    }
+
+    [Fact]
+    public async Task InvalidUtf8Body_Is400MalformedJson_AndWritesNothing()
+    {
+        var bytes = "{\"value\":\"a"u8.ToArray().Concat(new byte[] { 0xC3, 0x28 }).Concat("\"}"u8.ToArray()).ToArray();
+        var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new("application/json");
+
+        var response = await client.PutAsync("/api/v1/settings/ui/utf8", content);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "malformed_json");
+        Assert.Contains("UTF-8", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/v1/settings/ui/utf8")).StatusCode);
+    }
+
     [Fact]
     public async Task WrongContentType_Is415Problem()
     {
@@ -75,12 +103,6 @@ public sealed class ApiConventionTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("""{"status":"ok"}""", await response.Content.ReadAsStringAsync());
         Assert.False(response.Headers.Contains("Server"));
-    }
-
-    [Fact]
-    public async Task ReadinessProbe_AnswersOnTheRoot()
-    {
-        Assert.Equal(HttpStatusCode.OK, (await factory.CreateClient().GetAsync("/")).StatusCode);
     }
 
     [Fact]

@@ -99,8 +99,8 @@ public sealed class IdempotencyKeysTests : TableTestBase
         context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim("sub", userId)], "test"));
         context.Request.Headers[IdempotencyKeys.Header] = key;
         context.Response.Body = new MemoryStream();
-        var user = new CurrentUser(new HttpContextAccessor { HttpContext = context });
-        var keys = new IdempotencyKeys(new IdempotencyStore(Table, clock, await LifecycleWorld.ExpiryForAsync(Table, clock)), user, clock);
+        var user = CurrentUser.From(context);
+        var keys = new IdempotencyKeys(new IdempotencyStore(Table, clock, await LifecycleWorld.ExpiryForAsync(Table, clock)), clock);
 
         var outcome = await keys.BeginAsync(context.Request, "threads.create", Encoding.UTF8.GetBytes(body), CancellationToken.None);
         var answer = outcome.Answer;

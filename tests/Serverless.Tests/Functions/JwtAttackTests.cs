@@ -65,6 +65,7 @@ public sealed class JwtAttackTests : IAsyncLifetime
     [Theory]
     [InlineData("valid")]
     [InlineData("expiredWithinSkew")]
+    [InlineData("validHandSigned")]
     public async Task Hs256_RealSession_Is200(string name)
     {
         var response = await Call(hsApp, hsTokens[name]);
@@ -87,6 +88,19 @@ public sealed class JwtAttackTests : IAsyncLifetime
     [InlineData("supabaseServiceRoleKey")]
     [InlineData("anonRoleWithIssuerAndAudience")]
     [InlineData("tampered")]
+    [InlineData("critUnknownExtension")]
+    [InlineData("critEmpty")]
+    [InlineData("critNotAnArray")]
+    [InlineData("critNotStrings")]
+    [InlineData("critNull")]
+    [InlineData("critNamingAbsentHeader")]
+    [InlineData("roleArray")]
+    [InlineData("roleArrayWithServiceRole")]
+    [InlineData("roleNumber")]
+    [InlineData("roleObject")]
+    [InlineData("roleNull")]
+    [InlineData("roleTrue")]
+    [InlineData("subArray")]
     public async Task Hs256_Attack_Is401(string name)
     {
         await ProblemAssert.IsProblemAsync(await Call(hsApp, hsTokens[name]), HttpStatusCode.Unauthorized, "unauthorized");
@@ -109,6 +123,8 @@ public sealed class JwtAttackTests : IAsyncLifetime
     [InlineData("expired")]
     [InlineData("wrongAudience")]
     [InlineData("tampered")]
+    [InlineData("critUnknownExtension")]
+    [InlineData("roleArray")]
     public async Task Jwks_Attack_Is401(string name)
     {
         await ProblemAssert.IsProblemAsync(await Call(jwksApp, jwksTokens[name]), HttpStatusCode.Unauthorized, "unauthorized");

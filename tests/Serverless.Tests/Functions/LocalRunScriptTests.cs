@@ -64,6 +64,27 @@ public sealed partial class LocalRunScriptTests
             Assert.Equal(HttpStatusCode.OK, put.StatusCode);
             Assert.Contains("\"mode\":\"dark\"", list, StringComparison.Ordinal);
             Assert.Contains($"curl -s http://localhost:{ports[0]}/api/v1/settings/ui", Snapshot(output), StringComparison.Ordinal);
+            Assert.Contains("Running the local ASP.NET Core server", Snapshot(output), StringComparison.Ordinal);
+
+            // The printed way to mint more tokens works as printed, from a new shell with nothing of ours set.
+            var mint = Snapshot(output).Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("(cd ", StringComparison.Ordinal) && l.Contains("mint-token", StringComparison.Ordinal));
+            var shell = new ProcessStartInfo("bash", ["-c", mint.Replace("<userId>", "someone-else", StringComparison.Ordinal)])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (var name in shell.Environment.Keys.Where(k => k.StartsWith("ASPNETCORE_", StringComparison.Ordinal) || k.StartsWith("DOTNET_ENVIRONMENT", StringComparison.Ordinal)).ToList())
+            {
+                shell.Environment.Remove(name);
+            }
+
+            using var minting = Process.Start(shell)!;
+            var minted = (await minting.StandardOutput.ReadToEndAsync()).Trim();
+            await minting.WaitForExitAsync();
+            Assert.True(minting.ExitCode == 0, await minting.StandardError.ReadToEndAsync());
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", minted);
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/v1/settings/ui")).StatusCode);
         }
         catch (Exception e) when (e is TimeoutException or HttpRequestException)
         {

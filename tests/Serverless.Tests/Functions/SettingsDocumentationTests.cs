@@ -21,7 +21,6 @@ public sealed class SettingsDocumentationTests
         { StorageOptions.Section, typeof(StorageOptions) },
         { AuthOptions.Section, typeof(AuthOptions) },
         { ApiOptions.Section, typeof(ApiOptions) },
-        { TimerOptions.Section, typeof(TimerOptions) },
         { ConversationOptions.Section, typeof(ConversationOptions) },
         { MissionOptions.Section, typeof(MissionOptions) },
         { LifecycleOptions.Section, typeof(LifecycleOptions) },
@@ -47,8 +46,33 @@ public sealed class SettingsDocumentationTests
         var sample = Sample();
 
         Assert.False(sample.GetProperty("IsEncrypted").GetBoolean());
-        Assert.Equal("custom", sample.GetProperty("Values").GetProperty("FUNCTIONS_WORKER_RUNTIME").GetString());
+        Assert.Equal("dotnet-isolated", sample.GetProperty("Values").GetProperty("FUNCTIONS_WORKER_RUNTIME").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(sample.GetProperty("Values").GetProperty("AzureWebJobsStorage").GetString()));
         Assert.Equal(7071, sample.GetProperty("Host").GetProperty("LocalHttpPort").GetInt32());
+    }
+
+    [Fact]
+    public void TimerScheduleSettings_AreAppSettings_WithTheValueTheLocalServerUses()
+    {
+        // The host resolves %Setting% in a [TimerTrigger] from its app settings (local.settings.json, infra);
+        // the local server from its configuration (appsettings.json). Both must know it, with one value.
+        var values = Sample().GetProperty("Values");
+        var appSettings = JsonDocument.Parse(File.ReadAllText(RepositoryPaths.Combine("src", "Functions", "appsettings.json"))).RootElement;
+        var bicep = File.ReadAllText(RepositoryPaths.Combine("infra", "main.bicep"));
+        var references = FunctionCatalogTests.BuiltFunctions()
+            .Select(f => f.GetProperty("bindings")[0])
+            .Where(b => b.GetProperty("type").GetString() == "timerTrigger")
+            .SelectMany(b => System.Text.RegularExpressions.Regex.Matches(b.GetProperty("schedule").GetString()!, "%([^%]+)%").Select(m => m.Groups[1].Value))
+            .ToList();
+
+        Assert.NotEmpty(references);
+        foreach (var setting in references)
+        {
+            var appSetting = setting.Replace(":", "__", StringComparison.Ordinal);
+            var local = setting.Split(':').Aggregate(appSettings, (element, part) => element.GetProperty(part)).GetString();
+            Assert.Equal(local, values.GetProperty(appSetting).GetString());
+            Assert.Contains($"name: '{appSetting}'", bicep, StringComparison.Ordinal);
+        }
     }
 
     private static JsonElement Sample() =>

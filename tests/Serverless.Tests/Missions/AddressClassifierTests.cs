@@ -66,6 +66,144 @@ public sealed class AddressClassifierTests
     public void PublicAddresses_AreAllowed(string address) =>
         Assert.False(AddressClassifier.IsBlocked(IPAddress.Parse(address), out _), address);
 
+    /// <summary>
+    /// One row per entry of SpecialPurposeAddresses (IANA IPv4/IPv6 special-purpose registries and the blocks added
+    /// to them): the entry's prefix, an address that entry decides, and the literal verdict. Written out by hand,
+    /// not generated from the table, so a wrong row in the table fails here.
+    /// </summary>
+    public static TheoryData<string, string, bool> RegistryEntries => new()
+    {
+        // IPv4 special-purpose registry.
+        { "0.0.0.0/8", "0.1.2.3", true },
+        { "0.0.0.0/32", "0.0.0.0", true },
+        { "10.0.0.0/8", "10.255.255.255", true },
+        { "100.64.0.0/10", "100.127.255.255", true },
+        { "127.0.0.0/8", "127.0.0.1", true },
+        { "169.254.0.0/16", "169.254.169.254", true },
+        { "172.16.0.0/12", "172.31.255.255", true },
+        { "192.0.0.0/24", "192.0.0.100", true },
+        { "192.0.0.0/29", "192.0.0.1", true },
+        { "192.0.0.8/32", "192.0.0.8", true },
+        { "192.0.0.9/32", "192.0.0.9", false },
+        { "192.0.0.10/32", "192.0.0.10", false },
+        { "192.0.0.170/32", "192.0.0.170", true },
+        { "192.0.0.171/32", "192.0.0.171", true },
+        { "192.0.2.0/24", "192.0.2.1", true },
+        { "192.31.196.0/24", "192.31.196.1", false },
+        { "192.52.193.0/24", "192.52.193.1", false },
+        { "192.88.99.0/24", "192.88.99.1", true },
+        { "192.88.99.2/32", "192.88.99.2", true },
+        { "192.168.0.0/16", "192.168.1.1", true },
+        { "192.175.48.0/24", "192.175.48.6", false },
+        { "198.18.0.0/15", "198.19.255.255", true },
+        { "198.51.100.0/24", "198.51.100.7", true },
+        { "203.0.113.0/24", "203.0.113.9", true },
+        { "240.0.0.0/4", "240.0.0.1", true },
+        { "255.255.255.255/32", "255.255.255.255", true },
+        { "224.0.0.0/4", "239.255.255.250", true },
+
+        // IPv6 special-purpose registry.
+        { "::1/128", "::1", true },
+        { "::/128", "::", true },
+        { "::ffff:0:0/96", "::ffff:127.0.0.1", true },
+        { "::ffff:0:0/96", "::ffff:192.0.0.170", true },
+        { "::ffff:0:0/96", "::ffff:8.8.8.8", false },
+        { "64:ff9b::/96", "64:ff9b::7f00:1", true },
+        { "64:ff9b::/96", "64:ff9b::a9fe:a9fe", true },
+        { "64:ff9b::/96", "64:ff9b::808:808", false },
+        { "64:ff9b:1::/48", "64:ff9b:1::808:808", true },
+        { "64:ff9b:1::/48", "64:ff9b:1:ffff::a9fe:a9fe", true },
+        { "100::/64", "100::1", true },
+        { "100:0:0:1::/64", "100:0:0:1::1", true },
+        { "2001::/23", "2001:100::1", true },
+        { "2001::/32", "2001:0:4136:e378:8000:63bf:3fff:fdd2", true },
+        { "2001::/32", "2001::808:808", true },
+        { "2001:1::1/128", "2001:1::1", false },
+        { "2001:1::2/128", "2001:1::2", false },
+        { "2001:1::3/128", "2001:1::3", false },
+        { "2001:2::/48", "2001:2::1", true },
+        { "2001:3::/32", "2001:3::1", false },
+        { "2001:4:112::/48", "2001:4:112::1", false },
+        { "2001:10::/28", "2001:10::1", true },
+        { "2001:20::/28", "2001:20::1", false },
+        { "2001:30::/28", "2001:30::1", false },
+        { "2001:db8::/32", "2001:db8::1", true },
+        { "2002::/16", "2002:808:808::1", true },
+        { "2002::/16", "2002:7f00:1::", true },
+        { "2620:4f:8000::/48", "2620:4f:8000::42", false },
+        { "3fff::/20", "3fff:fff::1", true },
+        { "5f00::/16", "5f00::1", true },
+        { "fc00::/7", "fd00:ec2::254", true },
+        { "fe80::/10", "fe80::1", true },
+
+        // IPv6 address space: unicast only from 2000::/3.
+        { "2000::/3", "2606:4700:4700::1111", false },
+        { "::/0", "4000::1", true },
+        { "::/0", "1000::1", true },
+        { "ff00::/8", "ff02::1", true },
+        { "fec0::/10", "fec0::1", true },
+
+        // Obsolete IPv4 embeddings, refused whatever they embed.
+        { "::/96", "::8.8.8.8", true },
+        { "::/96", "::127.0.0.1", true },
+        { "::ffff:0:0:0/96", "::ffff:0:8.8.8.8", true },
+        { "::ffff:0:0:0/96", "::ffff:0:127.0.0.1", true },
+    };
+
+    [Theory]
+    [MemberData(nameof(RegistryEntries))]
+    public void RegistryEntry_DecidesItsAddresses(string prefix, string address, bool refused)
+    {
+        var ip = IPAddress.Parse(address);
+
+        Assert.Equal(refused, AddressClassifier.IsBlocked(ip, out var reason));
+        if (refused)
+        {
+            // The reason names the block that refused it, for the run log and the 400.
+            Assert.Contains(prefix, reason, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(RegistryEntries))]
+    public void RegistryEntry_IsTheLongestMatchForItsAddresses(string prefix, string address, bool refused)
+    {
+        _ = refused;
+        var ip = IPAddress.Parse(address);
+        var table = ip.AddressFamily == AddressFamily.InterNetwork ? SpecialPurposeAddresses.IPv4 : SpecialPurposeAddresses.IPv6;
+
+        Assert.Equal(prefix, AddressClassifier.FindBlock(table, ip)?.Prefix);
+    }
+
+    [Fact]
+    public void EveryTableEntry_HasALiteralTestRow()
+    {
+        var tested = RegistryEntries.Select(row => (string)row[0]).ToHashSet(StringComparer.Ordinal);
+        var entries = SpecialPurposeAddresses.IPv4.Concat(SpecialPurposeAddresses.IPv6).Select(b => b.Prefix).ToList();
+
+        Assert.Equal(entries.Order(StringComparer.Ordinal), tested.Order(StringComparer.Ordinal));
+        Assert.Equal(entries.Count, tested.Count);
+    }
+
+    [Fact]
+    public void EmbeddedIPv4_RefusalNamesBothBlocks()
+    {
+        Assert.True(AddressClassifier.IsBlocked(IPAddress.Parse("64:ff9b::a9fe:a9fe"), out var reason));
+
+        Assert.Contains("169.254.169.254", reason, StringComparison.Ordinal);
+        Assert.Contains("64:ff9b::/96", reason, StringComparison.Ordinal);
+        Assert.Contains("169.254.0.0/16", reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("fe80::1%2")]
+    [InlineData("FE80:0000:0000:0000:0000:0000:0000:0001")]
+    [InlineData("0:0:0:0:0:ffff:7f00:1")]
+    [InlineData("::ffff:0:7f00:1")]
+    [InlineData("64:ff9b:0:0:0:0:7f00:1")]
+    public void OtherIPv6Spellings_AreJudgedByTheAddress(string spelling) =>
+        Assert.True(AddressClassifier.IsBlocked(IPAddress.Parse(spelling), out _), spelling);
+
     [Theory]
     [InlineData("2130706433")]
     [InlineData("0177.0.0.1")]

@@ -40,10 +40,10 @@ public sealed class MissionInstancesTests
     }
 
     [Fact]
-    public async Task StandaloneScheduler_FiresMissionsTick_OnItsOwn()
+    public async Task LocalScheduler_FiresMissionsTick_OnItsOwn()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        await using var app = new MissionTestApp(await Azurite.Shared, receiver, clock: null, extra: new Dictionary<string, string?> { ["Timers:Standalone"] = "true" });
+        await using var app = new MissionTestApp(await Azurite.Shared, receiver, clock: null, localScheduler: true);
         var alice = app.ClientFor("alice");
         var (id, secret) = await MissionTestApp.CreateAsync(alice, new { name = "each minute", cron = "* * * * *", url = receiver.Url("/ok") });
 

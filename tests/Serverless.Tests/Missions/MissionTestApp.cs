@@ -1,16 +1,17 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Serverless.Functions.Missions;
+using Serverless.Functions.Timers;
 using Serverless.Tests.Testing;
 
 namespace Serverless.Tests.Missions;
 
 /// <summary>
-/// The app with a manual clock, the standalone scheduler off (ticks come as host payloads, POST /MissionsTick),
+/// The app with a manual clock, its local timer scheduler off (the test ticks, as the timer function would),
 /// the receiver allow-listed and a fixed secret key, so several instances can share one storage.
 /// </summary>
 public sealed class MissionTestApp : IAsyncDisposable
@@ -18,11 +19,10 @@ public sealed class MissionTestApp : IAsyncDisposable
     private readonly ApiFactory factory;
     private readonly WebApplicationFactory<Program> app;
 
-    public MissionTestApp(Azurite azurite, WebhookReceiver receiver, ManualClock? clock, IDictionary<string, string?>? storage = null, IDictionary<string, string?>? extra = null)
+    public MissionTestApp(Azurite azurite, WebhookReceiver receiver, ManualClock? clock, IDictionary<string, string?>? storage = null, IDictionary<string, string?>? extra = null, bool localScheduler = false)
     {
         var settings = new Dictionary<string, string?>
         {
-            ["Timers:Standalone"] = "false",
             ["Missions:AllowedLocalTargets:0"] = receiver.Target,
             ["Missions:DeliveryTimeout"] = "00:00:02",
             ["Missions:SecretKeys:k1"] = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray()),
@@ -38,7 +38,7 @@ public sealed class MissionTestApp : IAsyncDisposable
             settings[k] = v;
         }
 
-        factory = new ApiFactory(azurite, settings);
+        factory = new ApiFactory(azurite, settings, localScheduler: localScheduler);
         app = clock is null ? factory : factory.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(clock)));
     }
 
@@ -50,10 +50,8 @@ public sealed class MissionTestApp : IAsyncDisposable
         return new Dictionary<string, string?>
         {
             ["Storage:UserTable"] = "users" + suffix,
-            ["Storage:TimerTable"] = "timers" + suffix,
             ["Storage:DueTable"] = "due" + suffix,
             ["Storage:PayloadContainer"] = "payloads" + suffix,
-            ["Storage:LockContainer"] = "locks" + suffix,
         };
     }
 
@@ -64,19 +62,10 @@ public sealed class MissionTestApp : IAsyncDisposable
         return client;
     }
 
-    /// <summary>Fires MissionsTick the way the Functions host does.</summary>
-    public async Task TickAsync()
-    {
-        const string payload = """
-            {"Data":{"timer":{"Schedule":{"AdjustForDST":true},"IsPastDue":false}},
-             "Metadata":{"timer":{"Schedule":{"AdjustForDST":true},"IsPastDue":false},"sys":{"MethodName":"MissionsTick"}}}
-            """;
-        using var client = app.CreateClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/MissionsTick") { Content = new StringContent(payload, Encoding.UTF8, "application/json") };
-        request.Headers.Add("X-Azure-Functions-InvocationId", Guid.NewGuid().ToString());
-        var response = await client.SendAsync(request);
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
-    }
+    /// <summary>Runs MissionsTick as its timer function and the local scheduler do: through the app's <see cref="TimerJobRunner"/>.</summary>
+    public Task TickAsync() =>
+        app.Services.GetRequiredService<TimerJobRunner>().RunAsync(
+            typeof(MissionsTickJob), new TimerInvocation(MissionsTickJob.Name, DateTimeOffset.UtcNow, IsPastDue: false, NextOccurrence: null), CancellationToken.None);
 
     public static async Task<(string Id, string Secret)> CreateAsync(HttpClient client, object body)
     {

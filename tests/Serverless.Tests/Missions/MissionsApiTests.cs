@@ -15,10 +15,9 @@ public sealed class MissionsApiTests : IAsyncLifetime
     {
         factory = new ApiFactory(await Azurite.Shared, new Dictionary<string, string?>
         {
-            ["Timers:Standalone"] = "false",
             ["Missions:MaxMissionsPerUser"] = "3",
             ["Missions:AllowedLocalTargets:0"] = "localhost:5055",
-        });
+        }, localScheduler: false);
         alice = factory.ClientFor("alice");
         bob = factory.ClientFor("bob");
     }

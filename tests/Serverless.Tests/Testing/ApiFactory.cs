@@ -1,13 +1,17 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Serverless.Functions.Identity;
+using Serverless.Functions.Timers;
 
 namespace Serverless.Tests.Testing;
 
 /// <summary>
-/// The function app in-process (WebApplicationFactory) against the run's Azurite, with tables and
-/// containers of its own, development tokens on, and any extra settings a test class needs.
+/// The app's local server in-process (WebApplicationFactory) against the run's Azurite, with tables
+/// and containers of its own, development tokens on, and any extra settings a test class needs.
 /// </summary>
 public sealed class ApiFactory : WebApplicationFactory<Program>
 {
@@ -16,19 +20,23 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
 
     private readonly Dictionary<string, string?> settings;
     private readonly string environment;
+    private readonly bool localScheduler;
 
-    public ApiFactory(Azurite azurite, IDictionary<string, string?>? extra = null, string environment = "Development")
+    /// <param name="azurite">The run's Azurite.</param>
+    /// <param name="extra">Settings to add or override.</param>
+    /// <param name="environment">The hosting environment.</param>
+    /// <param name="localScheduler">Whether the local timer scheduler runs (off where a test ticks itself or a stray tick would interfere).</param>
+    public ApiFactory(Azurite azurite, IDictionary<string, string?>? extra = null, string environment = "Development", bool localScheduler = true)
     {
         this.environment = environment;
+        this.localScheduler = localScheduler;
         var suffix = Guid.NewGuid().ToString("N")[..12];
         settings = new Dictionary<string, string?>
         {
             ["Storage:ConnectionString"] = azurite.ConnectionString,
             ["Storage:UserTable"] = "users" + suffix,
-            ["Storage:TimerTable"] = "timers" + suffix,
             ["Storage:DueTable"] = "due" + suffix,
             ["Storage:PayloadContainer"] = "payloads" + suffix,
-            ["Storage:LockContainer"] = "locks" + suffix,
             ["Auth:Development:Enabled"] = environment == "Development" ? "true" : "false",
             ["Auth:Development:SigningKey"] = DevelopmentKey,
             ["Api:CursorSigningKey"] = Convert.ToBase64String(Enumerable.Range(0, 32).Select(i => (byte)i).ToArray()),
@@ -60,6 +68,19 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        // Every answer of every API test is held to the OpenAPI document.
+        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, OpenApiContract.CheckingStartupFilter>());
+        if (!localScheduler)
+        {
+            builder.ConfigureTestServices(services =>
+            {
+                foreach (var scheduler in services.Where(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(LocalTimerScheduler)).ToList())
+                {
+                    services.Remove(scheduler);
+                }
+            });
         }
     }
 }

@@ -5,13 +5,13 @@ using System.Text;
 namespace Serverless.Tests.Testing;
 
 /// <summary>
-/// The function app as a real process, started the way the Functions host starts a custom handler:
-/// the test build's Serverless.Functions.dll, <c>FUNCTIONS_CUSTOMHANDLER_PORT</c> set, readiness by
-/// polling <c>/</c>. Also runs the server's one-shot commands. Killed (with its children) on dispose.
+/// The app as a real process serving as the local server: the test build's Serverless.Functions.dll
+/// on a free loopback port, ready when <c>/api/health</c> answers. Also runs its one-shot commands.
+/// Killed (with its children) on dispose.
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
-    /// <summary>How often the host polls <c>/</c> while waiting for a handler to come up.</summary>
+    /// <summary>How often <c>/api/health</c> is polled while the server comes up.</summary>
     public static readonly TimeSpan ReadinessPollInterval = TimeSpan.FromMilliseconds(25);
 
     private readonly Process process;
@@ -31,10 +31,10 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>The port the server was told to listen on.</summary>
     public int Port { get; }
 
-    /// <summary>From process start to the first HTTP answer on <c>/</c>.</summary>
+    /// <summary>From process start to the first 200 on <c>/api/health</c>.</summary>
     public TimeSpan TimeToReady { get; }
 
-    /// <summary>The base address the host would call.</summary>
+    /// <summary>The server's base address.</summary>
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}/");
 
     /// <summary>Everything the server wrote to stdout and stderr so far.</summary>
@@ -49,13 +49,13 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the server on a free port and waits, like the host, until <c>/</c> answers.</summary>
+    /// <summary>Starts the server on a free loopback port and waits until <c>/api/health</c> answers 200.</summary>
     public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string?> environment, TimeSpan? readinessTimeout = null)
     {
         var port = FreePorts.Take(1)[0];
         var start = StartInfo(environment);
-        start.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["FUNCTIONS_CUSTOMHANDLER_WORKER_ID"] = Guid.NewGuid().ToString();
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add($"http://127.0.0.1:{port.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
 
         var output = new StringBuilder();
         var started = Stopwatch.StartNew();
@@ -71,14 +71,15 @@ public sealed class ServerProcess : IAsyncDisposable
             var ready = await WaitUntilReadyAsync(process, port, readinessTimeout ?? TimeSpan.FromSeconds(60), started);
             return new ServerProcess(process, output, port, ready);
         }
-        catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+        catch (Exception e)
         {
+            // Whatever went wrong, the process must not outlive the test.
             await server.DisposeAsync();
             throw new InvalidOperationException($"{e.Message}\nServer output:\n{server.Output}", e);
         }
     }
 
-    /// <summary>Runs a one-shot command of the server (<c>mint-token</c>, <c>write-function-metadata</c>) to completion.</summary>
+    /// <summary>Runs a one-shot command of the server (<c>mint-token</c>) to completion.</summary>
     public static async Task<CommandResult> RunCommandAsync(IReadOnlyDictionary<string, string?> environment, TimeSpan timeout, params string[] arguments)
     {
         var start = StartInfo(environment);
@@ -105,7 +106,7 @@ public sealed class ServerProcess : IAsyncDisposable
         return new CommandResult(process.ExitCode, await stdout, await stderr, watch.Elapsed);
     }
 
-    /// <summary>A client for the server; no automatic redirects, like the host's proxy.</summary>
+    /// <summary>A client for the server; no automatic redirects.</summary>
     public HttpClient CreateClient() => new(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
 
     /// <summary>Kills the server and its children.</summary>
@@ -146,7 +147,7 @@ public sealed class ServerProcess : IAsyncDisposable
             if (name.StartsWith("ASPNETCORE_", StringComparison.Ordinal) || name.StartsWith("DOTNET_URLS", StringComparison.Ordinal)
                 || name.StartsWith("DOTNET_ENVIRONMENT", StringComparison.Ordinal) || name.StartsWith("FUNCTIONS_", StringComparison.Ordinal)
                 || name.StartsWith("Storage__", StringComparison.Ordinal) || name.StartsWith("Auth__", StringComparison.Ordinal)
-                || name.StartsWith("Api__", StringComparison.Ordinal) || name.StartsWith("Timers__", StringComparison.Ordinal)
+                || name.StartsWith("Api__", StringComparison.Ordinal) || name.StartsWith("Missions__", StringComparison.Ordinal)
                 || name == "AzureWebJobsStorage")
             {
                 start.Environment.Remove(name);
@@ -161,11 +162,11 @@ public sealed class ServerProcess : IAsyncDisposable
         return start;
     }
 
-    /// <summary>Polls <c>/</c> as the host does: every 25 ms, any HTTP response means ready, a refused connection means wait.</summary>
+    /// <summary>Polls <c>/api/health</c> until it answers 200; a refused connection means wait.</summary>
     private static async Task<TimeSpan> WaitUntilReadyAsync(Process process, int port, TimeSpan timeout, Stopwatch started)
     {
         using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(5) };
-        var probe = new Uri($"http://127.0.0.1:{port}/");
+        var probe = new Uri($"http://127.0.0.1:{port}/api/health");
         while (started.Elapsed < timeout)
         {
             if (process.HasExited)
@@ -176,15 +177,23 @@ public sealed class ServerProcess : IAsyncDisposable
             try
             {
                 using var response = await client.GetAsync(probe);
-                return started.Elapsed;
+                if (response.IsSuccessStatusCode)
+                {
+                    return started.Elapsed;
+                }
             }
             catch (HttpRequestException e) when (e.InnerException is SocketException || e.HttpRequestError == HttpRequestError.ConnectionError)
             {
-                await Task.Delay(ReadinessPollInterval);
             }
+            catch (TaskCanceledException)
+            {
+                // A first answer slower than the client's timeout (a loaded machine): ask again until the deadline.
+            }
+
+            await Task.Delay(ReadinessPollInterval);
         }
 
-        throw new TimeoutException($"The server did not answer on / within {timeout.TotalSeconds:0} s (the host would restart it).");
+        throw new TimeoutException($"The server did not answer /api/health within {timeout.TotalSeconds:0} s.");
     }
 
     private static void Append(StringBuilder output, string? line)

@@ -1,0 +1,125 @@
+using System.Text.Json;
+using Serverless.Functions.Api;
+using Serverless.Functions.Conversations;
+using Serverless.Functions.Missions;
+using Serverless.Functions.Settings;
+using Serverless.Tests.Testing;
+
+namespace Serverless.Tests.Worker;
+
+/// <summary>
+/// The isolated-worker functions in-process, one module after another, end to end against Azurite:
+/// the app's real registrations, the worker middleware around each call, the returned result executed.
+/// </summary>
+public sealed class WorkerFunctionTests : IAsyncLifetime
+{
+    private WorkerTestApp worker = null!;
+
+    public async Task InitializeAsync() => worker = await WorkerTestApp.StartAsync(await Azurite.Shared, new Dictionary<string, string?>
+    {
+        ["Missions:AllowedLocalTargets:0"] = "localhost:5055",
+    });
+
+    public async Task DisposeAsync() => await worker.DisposeAsync();
+
+    [Fact]
+    public async Task Settings_PutThenGet_RoundTripWithETag_AndAnotherUserSees404()
+    {
+        var put = await worker.InvokeAsync<SettingsFunctions>(nameof(SettingsFunctions.PutSetting),
+            WorkerTestApp.Request("PUT", "/api/v1/settings/ui/theme", """{"value":{"mode":"dark"}}""", "alice"),
+            (f, r) => f.PutSetting(r, "ui", "theme", CancellationToken.None));
+        var get = await worker.InvokeAsync<SettingsFunctions>(nameof(SettingsFunctions.GetSetting),
+            WorkerTestApp.Request("GET", "/api/v1/settings/ui/theme", userId: "alice"),
+            (f, r) => f.GetSetting(r, "ui", "theme", CancellationToken.None));
+        var other = await worker.InvokeAsync<SettingsFunctions>(nameof(SettingsFunctions.GetSetting),
+            WorkerTestApp.Request("GET", "/api/v1/settings/ui/theme", userId: "bob"),
+            (f, r) => f.GetSetting(r, "ui", "theme", CancellationToken.None));
+
+        Assert.Equal(200, put.Status);
+        Assert.Equal(200, get.Status);
+        Assert.Equal("dark", get.Json.GetProperty("value").GetProperty("mode").GetString());
+        Assert.False(string.IsNullOrEmpty(get.Headers.ETag.ToString()));
+        Assert.Equal(put.Headers.ETag.ToString(), get.Headers.ETag.ToString());
+        Assert.StartsWith("application/json", get.Headers.ContentType.ToString(), StringComparison.Ordinal);
+        Assert.Equal(404, other.Status);
+        Assert.Equal(ProblemCodes.NotFound, other.Json.GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Settings_MalformedBody_Is400Problem_AndWritesNothing()
+    {
+        var put = await worker.InvokeAsync<SettingsFunctions>(nameof(SettingsFunctions.PutSetting),
+            WorkerTestApp.Request("PUT", "/api/v1/settings/ui/broken", """{"value": [1, 2""", "alice"),
+            (f, r) => f.PutSetting(r, "ui", "broken", CancellationToken.None));
+        var get = await worker.InvokeAsync<SettingsFunctions>(nameof(SettingsFunctions.GetSetting),
+            WorkerTestApp.Request("GET", "/api/v1/settings/ui/broken", userId: "alice"),
+            (f, r) => f.GetSetting(r, "ui", "broken", CancellationToken.None));
+
+        Assert.Equal(400, put.Status);
+        Assert.Equal("application/problem+json", put.Headers.ContentType.ToString());
+        Assert.Equal(ProblemCodes.MalformedJson, put.Json.GetProperty("code").GetString());
+        Assert.Equal(404, get.Status);
+    }
+
+    [Fact]
+    public async Task Conversations_CreateAppendList_ThroughTheFunctions()
+    {
+        var created = await worker.InvokeAsync<ThreadFunctions>(nameof(ThreadFunctions.CreateThread),
+            WorkerTestApp.Request("POST", "/api/v1/threads", """{"id":"t1","title":"Hello"}""", "alice"),
+            (f, r) => f.CreateThread(r, CancellationToken.None));
+        var appended = await worker.InvokeAsync<MessageFunctions>(nameof(MessageFunctions.AppendMessage),
+            WorkerTestApp.Request("POST", "/api/v1/threads/t1/messages", """{"role":"user","content":"hi"}""", "alice"),
+            (f, r) => f.AppendMessage(r, "t1", CancellationToken.None));
+        var listed = await worker.InvokeAsync<MessageFunctions>(nameof(MessageFunctions.ListMessages),
+            WorkerTestApp.Request("GET", "/api/v1/threads/t1/messages?limit=10", userId: "alice"),
+            (f, r) => f.ListMessages(r, "t1", CancellationToken.None));
+
+        Assert.Equal(201, created.Status);
+        Assert.Equal("/api/v1/threads/t1", created.Headers.Location.ToString());
+        Assert.Equal(201, appended.Status);
+        Assert.Equal(1, appended.Json.GetProperty("sequence").GetInt64());
+        Assert.Equal(200, listed.Status);
+        var messages = listed.Json.GetProperty("data");
+        Assert.Equal("hi", Assert.Single(messages.EnumerateArray()).GetProperty("content").GetString());
+        Assert.Equal(JsonValueKind.Null, listed.Json.GetProperty("nextCursor").ValueKind);
+    }
+
+    [Fact]
+    public async Task Missions_CreateThenGet_ThroughTheFunctions()
+    {
+        var created = await worker.InvokeAsync<MissionFunctions>(nameof(MissionFunctions.CreateMission),
+            WorkerTestApp.Request("POST", "/api/v1/missions", """{"name":"report","cron":"0 9 * * 1-5","url":"https://example.com/hook"}""", "alice"),
+            (f, r) => f.CreateMission(r, CancellationToken.None));
+        var id = created.Json.GetProperty("mission").GetProperty("id").GetString()!;
+        var read = await worker.InvokeAsync<MissionFunctions>(nameof(MissionFunctions.GetMission),
+            WorkerTestApp.Request("GET", $"/api/v1/missions/{id}", userId: "alice"),
+            (f, r) => f.GetMission(r, id, CancellationToken.None));
+        var stranger = await worker.InvokeAsync<MissionFunctions>(nameof(MissionFunctions.GetMission),
+            WorkerTestApp.Request("GET", $"/api/v1/missions/{id}", userId: "mallory"),
+            (f, r) => f.GetMission(r, id, CancellationToken.None));
+
+        Assert.Equal(201, created.Status);
+        Assert.StartsWith("whsec_", created.Json.GetProperty("secret").GetString(), StringComparison.Ordinal);
+        Assert.Equal(200, read.Status);
+        Assert.Equal("report", read.Json.GetProperty("name").GetString());
+        Assert.False(read.Json.TryGetProperty("secret", out _));
+        Assert.Equal(404, stranger.Status);
+    }
+
+    [Fact]
+    public async Task Service_HealthIsAnonymous_AndTheDocumentIsTheLocalServers()
+    {
+        var health = await worker.InvokeAsync<ServiceFunctions>(nameof(ServiceFunctions.Health),
+            WorkerTestApp.Request("GET", "/api/health"), (f, r) => Task.FromResult(f.Health(r)));
+        var document = await worker.InvokeAsync<ServiceFunctions>(nameof(ServiceFunctions.GetOpenApiDocument),
+            WorkerTestApp.Request("GET", "/api/v1/openapi.json"), (f, r) => f.GetOpenApiDocument(r));
+        await using var local = new ApiFactory(await Azurite.Shared, localScheduler: false);
+        var served = await local.CreateClient().GetStringAsync("/api/v1/openapi.json");
+
+        Assert.Equal(200, health.Status);
+        Assert.Equal("""{"status":"ok"}""", health.Body);
+        Assert.Equal(200, document.Status);
+        Assert.Equal(served, document.Body);
+        Assert.True(document.Json.GetProperty("paths").TryGetProperty("/api/v1/threads/{threadId}/messages/{sequence}", out _));
+    }
+}
