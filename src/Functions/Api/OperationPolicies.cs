@@ -1,4 +1,5 @@
 using Serverless.Functions.Conversations;
+using Serverless.Functions.Lifecycle;
 
 namespace Serverless.Functions.Api;
 
@@ -7,6 +8,9 @@ namespace Serverless.Functions.Api;
 /// <param name="MaxBodyBytes">The body limit, or null for <see cref="ApiOptions.MaxRequestBodyBytes"/>.</param>
 public sealed record OperationPolicy(bool Anonymous, long? MaxBodyBytes)
 {
+    /// <summary>A write that is not refused while the user's erasure runs (every other write is: <see cref="Lifecycle.UserLifecycleGate"/>).</summary>
+    public bool AllowedWhileErasing { get; init; }
+
     /// <summary>Every operation not listed in <see cref="OperationPolicies"/>: a user is required, the global body limit applies.</summary>
     public static OperationPolicy Default { get; } = new(false, null);
 }
@@ -24,6 +28,9 @@ public static class OperationPolicies
         [nameof(ServiceFunctions.GetOpenApiDocument)] = new(Anonymous: true, MaxBodyBytes: null),
         [nameof(MessageFunctions.AppendMessage)] = new(Anonymous: false, MessageEndpoints.SingleAppendBodyBytes),
         [nameof(MessageFunctions.AppendMessages)] = new(Anonymous: false, MessageEndpoints.BatchAppendBodyBytes),
+
+        // Asking again for one's erasure returns the job under way.
+        [nameof(LifecycleFunctions.DeleteMe)] = new(Anonymous: false, MaxBodyBytes: null) { AllowedWhileErasing = true },
     };
 
     /// <summary>The policy of <paramref name="operation"/>.</summary>

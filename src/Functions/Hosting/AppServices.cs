@@ -1,6 +1,7 @@
 using Serverless.Functions.Api;
 using Serverless.Functions.Conversations;
 using Serverless.Functions.Identity;
+using Serverless.Functions.Lifecycle;
 using Serverless.Functions.Missions;
 using Serverless.Functions.Storage;
 
@@ -19,6 +20,7 @@ public static class AppServices
         services.AddApiConventions();
         services.AddMissions(configuration);
         services.AddConversations();
+        services.AddLifecycle(configuration);
         return services;
     }
 }

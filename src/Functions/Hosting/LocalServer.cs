@@ -1,6 +1,7 @@
 using Serverless.Functions.Api;
 using Serverless.Functions.Api.OpenApi;
 using Serverless.Functions.Conversations;
+using Serverless.Functions.Lifecycle;
 using Serverless.Functions.Missions;
 using Serverless.Functions.Settings;
 using Serverless.Functions.Timers;
@@ -75,5 +76,6 @@ public static class LocalServer
         SettingsEndpoints.Map(api);
         ConversationsSetup.MapConversations(api);
         MissionEndpoints.Map(api);
+        LifecycleEndpoints.Map(api);
     }
 }

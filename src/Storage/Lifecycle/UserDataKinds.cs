@@ -56,8 +56,8 @@ public static class UserDataKinds
         [.. PayloadColumnsOf(MissionStore.ResponseColumns)],
         (_, row) => UserDataKind.PayloadReferences(row, "mission.run", MissionStore.ResponseColumns));
 
-    /// <summary>The lifecycle's own rows about the user: <c>lifecycle|hold</c> and <c>lifecycle|migration|…</c>.</summary>
-    public static UserDataKind Lifecycle { get; } = new("lifecycle", UserRowKeys.Lifecycle, "legal hold and migration records", []);
+    /// <summary>The lifecycle's own rows about the user: <c>lifecycle|hold</c>, <c>lifecycle|migration|…</c> and <c>lifecycle|report|…</c>.</summary>
+    public static UserDataKind Lifecycle { get; } = new("lifecycle", UserRowKeys.Lifecycle, "legal hold, migration records and last reports", []);
 
     /// <summary>Every kind of user row, in the order reports list them.</summary>
     public static IReadOnlyList<UserDataKind> All { get; } =
