@@ -45,12 +45,19 @@ public sealed class BundleReader : IAsyncDisposable
             throw new ArgumentException("A bundle is read from a seekable stream.", nameof(zip));
         }
 
+        // A zip ends with a 22-byte directory record at least; streams differ in how they refuse seeking before their start.
+        const int EndRecordBytes = 22;
+        if (zip.Length < EndRecordBytes)
+        {
+            throw new BundleException(BundleErrors.NotZip, "The bundle is not a readable zip file: it is too short.");
+        }
+
         ZipArchive archive;
         try
         {
             archive = await ZipArchive.CreateAsync(zip, ZipArchiveMode.Read, leaveOpen: true, entryNameEncoding: null, cancellationToken).ConfigureAwait(false);
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException)
         {
             throw new BundleException(BundleErrors.NotZip, "The bundle is not a readable zip file: " + e.Message, e);
         }

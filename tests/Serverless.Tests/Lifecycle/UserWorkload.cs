@@ -2,6 +2,7 @@ using Azure.Data.Tables;
 using Serverless.Storage.Conversations;
 using Serverless.Storage.Lifecycle;
 using Serverless.Storage.Missions;
+using Serverless.Storage.Portability;
 using Serverless.Storage.Tables;
 using Serverless.Storage.Users;
 using Serverless.Tests.Testing;
@@ -59,6 +60,13 @@ internal static class UserWorkload
         await world.Payloads.WriteAsync(MessageStore.BlobPrefix(user, "t1"), orphan, "text/plain", default);
 
         await world.Migrations.RunAsync(user, default);
+
+        // An export job with its bundle, as the exporter leaves it.
+        var exports = new PortabilityJobStore(world.Storage.Users, world.Storage.Payloads, world.Expiry, world.Time);
+        var (job, etag) = await exports.CreateAsync(user, new PortabilityJob(PortabilityJobStore.NewId(PortabilityJob.Export), PortabilityJob.Export, "queued", "queued", now, now), default);
+        var bundle = PortabilityJobStore.BundleBlobOf(user, job.Id);
+        await exports.UploadAsync(bundle, BinaryData.FromString("a bundle"), default);
+        await exports.SaveAsync(user, job with { State = "done", BundleBlob = bundle }, etag, default);
     }
 
     /// <summary>Every row of the user's partition, read raw.</summary>
