@@ -3,6 +3,7 @@ using Serverless.Bench.App;
 using Serverless.Bench.Conversations;
 using Serverless.Bench.Lifecycle;
 using Serverless.Bench.Missions;
+using Serverless.Bench.Portability;
 using Serverless.Bench.Storage;
 
 // The suite table: adding a suite is adding one entry. Each runner gets the arguments
@@ -13,6 +14,7 @@ var suites = new SortedDictionary<string, Func<string[], Task<int>>>(StringCompa
     ["conversations"] = ConversationsSuite.RunAsync,
     ["lifecycle"] = LifecycleSuite.RunAsync,
     ["missions"] = MissionsSuite.RunAsync,
+    ["portability"] = PortabilitySuite.RunAsync,
     ["storage"] = StorageSuite.RunAsync,
     // Planned by its owner: "missions".
 };

@@ -15,7 +15,7 @@ namespace Serverless.Bench.App;
 /// </summary>
 internal static class AppSuite
 {
-    private const string UserTable = "benchusers";
+    internal const string UserTable = "benchusers";
     private const string SettingNamespace = "bench";
     private const string SettingKey = "theme";
 

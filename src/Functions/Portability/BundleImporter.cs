@@ -185,7 +185,15 @@ public sealed class BundleImporter(
             {
                 var line = BundleReader.Parse<SummaryLine>(BundleKinds.Summary, raw);
                 var plan = validation.Threads[line.ThreadId];
-                if (plan.Writes)
+                await DecideAsync(plan, cancellationToken).ConfigureAwait(false);
+                var existing = plan.Decision == ThreadDecision.Fail ? null : await owner.summaries.GetAsync(user, plan.FinalId, cancellationToken).ConfigureAwait(false);
+
+                // A summary follows its thread; on a thread equal to the bundle's (also one an interrupted run of this import wrote) it is a resource of its own.
+                if (existing is not null && Same(PortableLines.Summary(existing), line))
+                {
+                    report.Skipped(BundleKinds.Summary);
+                }
+                else if (plan.Writes || (plan.Decision == ThreadDecision.Equal && (existing is null || conflict == "overwrite")))
                 {
                     await owner.summaries.ImportAsync(user, plan.FinalId, line.Text, line.CoversSequence, line.UpdatedAt, cancellationToken).ConfigureAwait(false);
                     report.Imported(BundleKinds.Summary);
@@ -331,7 +339,7 @@ public sealed class BundleImporter(
 
             if (await HashOfAsync(existing, cancellationToken).ConfigureAwait(false) == plan.Hash)
             {
-                plan.Decision = ThreadDecision.Skip;
+                plan.Decision = ThreadDecision.Equal;
                 return;
             }
 
@@ -349,7 +357,7 @@ public sealed class BundleImporter(
                     plan.FinalId = KeepBothId(plan.Line.Id, plan.Hash);
                     var copy = await owner.threads.GetAsync(user, plan.FinalId, cancellationToken).ConfigureAwait(false);
                     plan.Decision = copy is null ? ThreadDecision.KeepBoth
-                        : await HashOfAsync(copy, cancellationToken).ConfigureAwait(false) == plan.Hash ? ThreadDecision.Skip : ThreadDecision.Fail;
+                        : await HashOfAsync(copy, cancellationToken).ConfigureAwait(false) == plan.Hash ? ThreadDecision.Equal : ThreadDecision.Fail;
                     plan.FailReason = $"{plan.FinalId} exists with other content.";
                     break;
                 default:

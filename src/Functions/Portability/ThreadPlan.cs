@@ -18,7 +18,10 @@ internal enum ThreadDecision
     /// <summary>Write it under a new id, next to the one with its id.</summary>
     KeepBoth,
 
-    /// <summary>Leave what is there (equal, or the skip policy).</summary>
+    /// <summary>Leave what is there: it equals the bundle's thread.</summary>
+    Equal,
+
+    /// <summary>Leave what is there: it differs, and the policy keeps it.</summary>
     Skip,
 
     /// <summary>Refused (the reason says why).</summary>

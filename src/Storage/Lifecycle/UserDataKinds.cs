@@ -59,7 +59,7 @@ public static class UserDataKinds
     /// <summary>The lifecycle's own rows about the user: <c>lifecycle|hold</c>, <c>lifecycle|migration|…</c> and <c>lifecycle|report|…</c>.</summary>
     public static UserDataKind Lifecycle { get; } = new("lifecycle", UserRowKeys.Lifecycle, "legal hold, migration records and last reports", []);
 
-    /// <summary>Export and import jobs: <c>port|{jobId}</c>, each referencing its bundle blob (kept for the <c>portability</c> retention).</summary>
+    /// <summary>Export and import jobs: <c>port|{jobId}|job</c>, each referencing its bundle blob (kept for the <c>portability</c> retention).</summary>
     public static UserDataKind Portability { get; } = new(
         "portability", UserRowKeys.Portability, "export and import jobs (job row, and bundle blobs)",
         global::Serverless.Storage.Portability.PortabilityJobStore.ReferenceColumns,

@@ -11,7 +11,7 @@ using Serverless.Storage.Users;
 namespace Serverless.Storage.Portability;
 
 /// <summary>
-/// Export and import jobs of a user: one <c>port|{jobId}</c> row each (the job as JSON, the bundle blob it references,
+/// Export and import jobs of a user: one <c>port|{jobId}|job</c> row each (the job as JSON, the bundle blob it references,
 /// its creation time for the <see cref="RetentionRules.Portability"/> rule) and the blobs under
 /// <c>{userKey}/port/{jobId}/</c>: the bundle (<c>bundle.zip</c>) and an export's staged parts. The row is written
 /// before any blob of the job and rewritten at each checkpoint under its ETag, so two runs of one job cannot both

@@ -52,7 +52,7 @@ public static class UserRowKeys
     /// </summary>
     public const string Lifecycle = "lifecycle";
 
-    /// <summary>Prefix of export and import jobs: <c>port|{jobId}</c>, each naming the bundle blobs under <c>{userKey}/port/{jobId}/</c>.</summary>
+    /// <summary>Prefix of export and import jobs: <c>port|{jobId}|job</c>, each naming the bundle blobs under <c>{userKey}/port/{jobId}/</c> (the job id is the key's second segment, as blob owners are).</summary>
     public const string Portability = "port";
 
     /// <summary>Digits of a zero-padded sequence number; sorts numerically as text up to 9,999,999,999.</summary>
@@ -164,7 +164,7 @@ public static class UserRowKeys
     public static string ForReport(string name) => KeyEncoding.Compose(Lifecycle, "report", name);
 
     /// <summary>The row of export or import job <paramref name="jobId"/>.</summary>
-    public static string ForPortabilityJob(string jobId) => KeyEncoding.Compose(Portability, jobId);
+    public static string ForPortabilityJob(string jobId) => KeyEncoding.Compose(Portability, jobId, "job");
 
     /// <summary>The prefix of every export and import job row.</summary>
     public static string PortabilityJobs => Portability + KeyEncoding.Separator;

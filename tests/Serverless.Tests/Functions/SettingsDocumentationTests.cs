@@ -24,6 +24,7 @@ public sealed class SettingsDocumentationTests
         { ConversationOptions.Section, typeof(ConversationOptions) },
         { MissionOptions.Section, typeof(MissionOptions) },
         { LifecycleOptions.Section, typeof(LifecycleOptions) },
+        { Serverless.Functions.Portability.PortabilityOptions.Section, typeof(Serverless.Functions.Portability.PortabilityOptions) },
     };
 
     [Theory]
