@@ -37,13 +37,15 @@ internal static class PortabilitySuite
         await using var azurite = await Azurite.StartAsync();
         var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
         var environment = AppSuite.ServerEnvironment(azurite.ConnectionString, secret);
+        environment["Missions__SecretKeys__bench"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        environment["Missions__ActiveSecretKeyId"] = "bench";
         environment["Lifecycle__RequestWorkBudget"] = "00:00:30";
         environment["Lifecycle__JobsSchedule"] = "*/2 * * * * *";
         environment["Lifecycle__JobsRunBudget"] = "00:10:00";
         await using var process = AppProcess.Start(server, environment);
-        using var alice = await AppSuite.ReadyClientAsync(process, BenchToken.Mint(secret, "bench-alice"));
-        using var bob = await AppSuite.ReadyClientAsync(process, BenchToken.Mint(secret, "bench-bob"));
-        alice.Timeout = bob.Timeout = TimeSpan.FromMinutes(30);
+        (await AppSuite.ReadyClientAsync(process, BenchToken.Mint(secret, "bench-alice"))).Dispose();
+        using var alice = Client(process, BenchToken.Mint(secret, "bench-alice"));
+        using var bob = Client(process, BenchToken.Mint(secret, "bench-bob"));
         using (var ready = await alice.GetAsync("api/v1/settings/bench/ready"))
         {
             // 404 once storage is bootstrapped (the tables the seeding writes exist then).
@@ -90,7 +92,7 @@ internal static class PortabilitySuite
         var total = messages + blobMb;
         Figures.Comment(string.Create(CultureInfo.InvariantCulture,
             $"one user: {messages:N0} messages of ~200 characters in threads of 1,000, plus {blobMb} messages of 1,000,000 characters (random letters; stored as compressed blobs, bundled as blob files); "
-            + "export = POST /me/export to the downloaded bundle, import = POST /me/import (body streamed) to the job's done, both through the published server process on Azurite (in memory), polled every 0.5 s"));
+            + $"export = POST /me/export to the downloaded bundle, import = POST /me/import (body streamed) to the job's done, both through the published server process on Azurite (in memory), polled every 0.5 s"));
         Figures.Write("portability.messages", total);
         Figures.Write("portability.text_bytes", rawBytes + blobBytes);
         Figures.Write("portability.bundle_bytes", bundleBytes);
@@ -122,9 +124,9 @@ internal static class PortabilitySuite
             var id = $"t{t:D5}";
             await threads.CreateAsync(user, ThreadRecord.New(id, $"thread {t}", null, false, false, clock.GetUtcNow(), ThreadLineage.None), null, default);
             var count = Math.Min(perThread, messages - (t * perThread));
-            for (var done = 0; done < count; done += 97)
+            for (var done = 0; done < count; done += 48)
             {
-                var batch = Enumerable.Range(done, Math.Min(97, count - done))
+                var batch = Enumerable.Range(done, Math.Min(48, count - done))
                     .Select(i => new NewMessage($"m{i}", i % 2 == 0 ? "user" : "assistant", $"message {i} of thread {t}: " + new string('x', 170), null, "model-a", 10, 20, 0.001, null)).ToList();
                 raw += batch.Sum(m => m.Content!.Length);
                 await store.AppendAsync(user, id, batch, default);
@@ -164,6 +166,13 @@ internal static class PortabilitySuite
         }
 
         return job.GetProperty("state").GetString() == "done" ? job : throw new InvalidOperationException($"the job failed: {job}");
+    }
+
+    private static HttpClient Client(AppProcess process, string token)
+    {
+        var client = new HttpClient { BaseAddress = process.BaseAddress, Timeout = TimeSpan.FromMinutes(30) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
     }
 
     /// <summary>The process's peak resident set (VmHWM), in bytes.</summary>
