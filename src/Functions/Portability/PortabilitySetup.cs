@@ -29,7 +29,7 @@ public static class PortabilitySetup
             p.GetRequiredService<SettingsStore>(), p.GetRequiredService<MissionStore>(), p.GetRequiredService<MissionFiring>(), p.GetRequiredService<MissionSecretProtector>(),
             p.GetRequiredService<IOptions<MissionOptions>>(), p.GetRequiredService<IOptions<PortabilityOptions>>(), p.GetRequiredService<TimeProvider>()));
         services.AddSingleton<PortabilityJobRunner>();
-        services.AddSingleton<IPortabilityJobRunner>(p => p.GetRequiredService<PortabilityJobRunner>());
+        services.AddSingleton<IPortabilityJobRunner>(p => new DeferredPortabilityJobRunner(p));
         return services;
     }
 }
