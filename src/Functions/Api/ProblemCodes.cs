@@ -30,6 +30,9 @@ public static class ProblemCodes
     /// <summary>405: the route exists but not for this method.</summary>
     public const string MethodNotAllowed = "method_not_allowed";
 
+    /// <summary>408: the request (its body) came too slowly; the server stopped waiting.</summary>
+    public const string RequestTimeout = "request_timeout";
+
     /// <summary>409: the resource already exists or the write conflicts with another.</summary>
     public const string Conflict = "conflict";
 

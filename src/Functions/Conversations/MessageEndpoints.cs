@@ -130,7 +130,7 @@ public static class MessageEndpoints
 
         var thread = await threads.GetAsync(user.Partition, threadId, cancellationToken);
         var message = thread is null || thread.IsDeleted ? null : await store.GetAsync(user.Partition, thread, sequence, cancellationToken);
-        return message is null ? Problems.NotFound("message") : TypedResults.Ok(MessageView.From(message));
+        return message is null ? MissingMessage(sequence) : TypedResults.Ok(MessageView.From(message));
     }
 
     /// <summary>DELETE one message.</summary>
@@ -143,7 +143,7 @@ public static class MessageEndpoints
 
         try
         {
-            return await store.DeleteAsync(user.Partition, threadId, sequence, cancellationToken) ? TypedResults.NoContent() : Problems.NotFound("message");
+            return await store.DeleteAsync(user.Partition, threadId, sequence, cancellationToken) ? TypedResults.NoContent() : MissingMessage(sequence);
         }
         catch (InvalidOperationException)
         {
@@ -162,19 +162,22 @@ public static class MessageEndpoints
         var thread = await threads.GetAsync(user.Partition, threadId, cancellationToken);
         if (thread is null || thread.IsDeleted)
         {
-            return Problems.NotFound("message");
+            return MissingMessage(sequence);
         }
 
         try
         {
             var message = await store.RedactAsync(user.Partition, thread, sequence, cancellationToken);
-            return message is null ? Problems.NotFound("message") : TypedResults.Ok(MessageView.From(message));
+            return message is null ? MissingMessage(sequence) : TypedResults.Ok(MessageView.From(message));
         }
         catch (InvalidOperationException)
         {
             return InheritedMessage();
         }
     }
+
+    private static IResult MissingMessage(long sequence) =>
+        Problems.Result(StatusCodes.Status404NotFound, ProblemCodes.NotFound, "Not found.", $"No message with sequence {sequence.ToString(CultureInfo.InvariantCulture)}.");
 
     private static IResult InheritedMessage() => Problems.Conflict("The message belongs to the thread this one was forked from; change it there, or fork before it and append.");
 

@@ -27,3 +27,8 @@ public sealed record SettingView(string Namespace, string Key, JsonElement Value
         return new SettingView(record.Namespace, record.Key, document.RootElement.Clone(), record.UpdatedAt);
     }
 }
+
+/// <summary>One of the user's setting namespaces.</summary>
+/// <param name="Namespace">The namespace.</param>
+/// <param name="Count">How many settings it holds.</param>
+public sealed record SettingNamespaceView(string Namespace, long Count);

@@ -54,6 +54,12 @@ public static class UserRowKeys
     /// <summary>The prefix shared by every setting of a namespace (ends with the separator, so "ab" never matches "abc").</summary>
     public static string SettingsOf(string settingNamespace) => KeyEncoding.Compose(Setting, settingNamespace, string.Empty);
 
+    /// <summary>The prefix of every setting row.</summary>
+    public static string Settings => Setting + KeyEncoding.Separator;
+
+    /// <summary>The first row key after every setting of <paramref name="settingNamespace"/> (<c>setting|ns}</c>): where the next namespace's rows start.</summary>
+    public static string SettingsAfterNamespace(string settingNamespace) => TableFilters.PrefixSuccessor(SettingsOf(settingNamespace))!;
+
     /// <summary>The idempotency record of a key used on an operation.</summary>
     public static string ForIdempotencyKey(string operation, string key) => KeyEncoding.Compose(Idempotency, operation, key);
 

@@ -35,7 +35,8 @@ public sealed class WorkerFunctionTests : IAsyncLifetime
             WorkerTestApp.Request("GET", "/api/v1/settings/ui/theme", userId: "bob"),
             (f, r) => f.GetSetting(r, "ui", "theme", CancellationToken.None));
 
-        Assert.Equal(200, put.Status);
+        Assert.Equal(201, put.Status);
+        Assert.Equal("/api/v1/settings/ui/theme", put.Headers.Location.ToString());
         Assert.Equal(200, get.Status);
         Assert.Equal("dark", get.Json.GetProperty("value").GetProperty("mode").GetString());
         Assert.False(string.IsNullOrEmpty(get.Headers.ETag.ToString()));

@@ -20,6 +20,8 @@ public sealed class WorkerMiddlewareTests : IAsyncLifetime
     {
         ["Api:RateLimit:Burst"] = "2",
         ["Api:RateLimit:PermitsPerMinute"] = "6",
+        ["Api:AddressRateLimit:Burst"] = "2",
+        ["Api:AddressRateLimit:PermitsPerMinute"] = "6",
         ["Api:MaxRequestBodyBytes"] = "1000",
         ["Api:AllowedOrigins:0"] = "https://hud.example",
     });
@@ -92,6 +94,47 @@ public sealed class WorkerMiddlewareTests : IAsyncLifetime
         }
 
         Assert.Equal([200, 200, 429, 429], statuses);
+        Assert.Equal(ProblemCodes.RateLimited, limited!.Json.GetProperty("code").GetString());
+        Assert.False(string.IsNullOrEmpty(limited.Headers.RetryAfter.ToString()));
+    }
+
+    [Fact]
+    public async Task AnonymousCalls_AreLimitedPerClientAddress()
+    {
+        async Task<int> HealthFrom(string address)
+        {
+            var http = WorkerTestApp.Request("GET", "/api/health");
+            http.Connection.RemoteIpAddress = System.Net.IPAddress.Parse(address);
+            return (await RunAsync(nameof(ServiceFunctions.Health), http)).Response.Status;
+        }
+
+        var first = new[] { await HealthFrom("203.0.113.5"), await HealthFrom("203.0.113.5"), await HealthFrom("203.0.113.5") };
+        var other = await HealthFrom("203.0.113.6");
+        var sameIpv6Block = new[] { await HealthFrom("2001:db8:1:2::1"), await HealthFrom("2001:db8:1:2::2"), await HealthFrom("2001:db8:1:2:ffff::3") };
+
+        Assert.Equal([200, 200, 429], first);
+        Assert.Equal(200, other);
+        Assert.Equal([200, 200, 429], sameIpv6Block);
+    }
+
+    [Fact]
+    public async Task FailedAuthentication_IsLimitedPerClientAddress_AndTheFunctionDoesNotRun()
+    {
+        var ran = false;
+        var statuses = new List<int>();
+        TestResponse? limited = null;
+        for (var i = 0; i < 3; i++)
+        {
+            var http = WorkerTestApp.Request("GET", "/api/v1/settings/ui/theme", headers: new Dictionary<string, string> { ["Authorization"] = "Bearer forged" });
+            http.Connection.RemoteIpAddress = System.Net.IPAddress.Parse("198.51.100.7");
+            var (response, r) = await RunAsync(nameof(SettingsFunctions.GetSetting), http);
+            ran |= r;
+            statuses.Add(response.Status);
+            limited = response.Status == 429 ? response : limited;
+        }
+
+        Assert.False(ran);
+        Assert.Equal([401, 401, 429], statuses);
         Assert.Equal(ProblemCodes.RateLimited, limited!.Json.GetProperty("code").GetString());
         Assert.False(string.IsNullOrEmpty(limited.Headers.RetryAfter.ToString()));
     }

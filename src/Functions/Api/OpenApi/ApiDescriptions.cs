@@ -101,8 +101,8 @@ public static class ApiDescriptions
     }
 
     /// <summary>
-    /// The problems any operation of <paramref name="group"/> can answer, by its policy: 500 always; 401, 429
-    /// and 503 (storage not ready) unless it is anonymous. Runs last, when each endpoint has its name.
+    /// The problems any operation of <paramref name="group"/> can answer, by its policy: 429 (rate limits) and 500
+    /// always; 401 and 503 (storage not ready) unless it is anonymous. Runs last, when each endpoint has its name.
     /// </summary>
     public static void ProducesPolicyProblems(this RouteGroupBuilder group)
     {
@@ -115,7 +115,7 @@ public static class ApiDescriptions
             }
 
             int[] statuses = OperationPolicies.For(name).Anonymous
-                ? [StatusCodes.Status500InternalServerError]
+                ? [StatusCodes.Status429TooManyRequests, StatusCodes.Status500InternalServerError]
                 : [StatusCodes.Status401Unauthorized, StatusCodes.Status429TooManyRequests, StatusCodes.Status500InternalServerError, StatusCodes.Status503ServiceUnavailable];
             foreach (var status in statuses)
             {
