@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Text.Json;
 using Serverless.Functions.Api;
@@ -84,8 +85,11 @@ public sealed record MissionDefinition
     /// <summary>Payload as JSON text.</summary>
     public string PayloadJson { get; init; } = "null";
 
-    /// <summary>Reads the stored JSON.</summary>
-    public static MissionDefinition Parse(string json) => JsonSerializer.Deserialize<MissionDefinition>(json) ?? throw new JsonException("Empty mission definition.");
+    /// <summary>What a mission whose stored definition cannot be read shows in its view (with <c>unreadable: ["definition"]</c>).</summary>
+    public static MissionDefinition Unreadable { get; } = new() { Name = string.Empty, TimeZone = string.Empty, Url = string.Empty };
+
+    /// <summary>Reads the stored JSON (a lone surrogate in it reads as U+FFFD); false when it does not parse any more.</summary>
+    public static bool TryParse(string json, [NotNullWhen(true)] out MissionDefinition? definition) => StoredJson.TryDeserialize(json, null, out definition);
 
     /// <summary>The stored JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(this);
@@ -99,6 +103,10 @@ public sealed record MissionDefinition
 }
 
 /// <summary>A mission as the API returns it. The signing secret is never part of it.</summary>
+/// <remarks>
+/// <c>unreadable</c> is <c>["definition"]</c> when the stored definition cannot be read (see <see cref="StoredJson"/>): the
+/// definition's fields are then empty, the mission does not fire, and a PUT of a new definition or a DELETE resolves it.
+/// </remarks>
 public sealed record MissionView(
     string Id,
     string Name,
@@ -121,18 +129,22 @@ public sealed record MissionView(
     long FailureCount,
     DateTimeOffset? LastRunAt,
     string? LastRunStatus,
-    DateTimeOffset? NextRunAt)
+    DateTimeOffset? NextRunAt,
+    IReadOnlyList<string>? Unreadable)
 {
+    private static readonly JsonElement Null = JsonDocument.Parse("null").RootElement.Clone();
+
     /// <summary>Maps a stored record.</summary>
     public static MissionView From(MissionRecord record)
     {
-        var d = MissionDefinition.Parse(record.DefinitionJson);
+        var definitionRead = MissionDefinition.TryParse(record.DefinitionJson, out var d);
+        d ??= MissionDefinition.Unreadable;
+        var payloadRead = StoredJson.TryParse(d.PayloadJson, out var payload);
         var s = record.State;
-        using var payload = JsonDocument.Parse(d.PayloadJson);
         return new MissionView(
             record.Id, d.Name, d.Cron, d.IntervalSeconds, d.TimeZone, s.Enabled, s.PausedReason, d.StartAt, d.EndAt, PolicyName(d.MissedRunPolicy), d.MaxCatchUp,
-            d.Url, d.Headers, payload.RootElement.Clone(), s.CreatedAt, s.UpdatedAt, s.RunCount, s.SuccessCount, s.FailureCount, s.LastRunAt, s.LastRunStatus,
-            s.Enabled ? s.NextRunAt : null);
+            d.Url, d.Headers, payload ?? Null, s.CreatedAt, s.UpdatedAt, s.RunCount, s.SuccessCount, s.FailureCount, s.LastRunAt, s.LastRunStatus,
+            s.Enabled ? s.NextRunAt : null, StoredJson.Unreadable(("definition", definitionRead), ("payload", payloadRead)));
     }
 
     /// <summary>The API name of a policy.</summary>

@@ -162,7 +162,8 @@ public static partial class MissionEndpoints
                 return null;
             }
 
-            var enabled = body.Enabled ?? record.State.Enabled;
+            // A mission paused because its stored definition could not be read resumes with the new one.
+            var enabled = body.Enabled ?? (record.State.Enabled || record.State.PausedReason == MissionFiring.UnreadableDefinition);
             var nextRunAt = definition.Schedule(record.State.CreatedAt).NextAfter(now);
             var pending = enabled ? record.State.Pending : null;
             var state = record.State with
@@ -239,6 +240,7 @@ public static partial class MissionEndpoints
         {
             null => Problems.NotFound("mission"),
             { Run: { } run } => TypedResults.Ok(MissionRunView.From(run)),
+            { Outcome: FiringOutcome.Unreadable } => Problems.Conflict(MissionFiring.UnreadableDefinition),
             _ => Problems.Conflict("A firing of this mission is in flight; try again when it has finished."),
         };
     }

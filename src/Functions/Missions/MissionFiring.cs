@@ -26,6 +26,9 @@ public enum FiringOutcome
 
     /// <summary>"Run now" found a firing already in flight.</summary>
     Busy,
+
+    /// <summary>The stored definition cannot be read: nothing was sent, and the mission was paused (on a tick) saying why.</summary>
+    Unreadable,
 }
 
 /// <summary>The result of processing a mission.</summary>
@@ -54,6 +57,9 @@ public sealed partial class MissionFiring(
 
     private static readonly JsonSerializerOptions BodyJson = new(JsonSerializerDefaults.Web);
 
+    /// <summary>Why a mission whose stored definition cannot be read was paused, and the way out.</summary>
+    public const string UnreadableDefinition = "The stored definition cannot be read; PUT a new definition to resume the mission.";
+
     private MissionOptions Options => options.Value;
 
     /// <summary>Processes the index row of mission <paramref name="missionId"/> due at <paramref name="expectedDueAt"/>.</summary>
@@ -67,7 +73,13 @@ public sealed partial class MissionFiring(
             return new FiringResult(FiringOutcome.Stale);
         }
 
-        var definition = MissionDefinition.Parse(mission.DefinitionJson);
+        if (!MissionDefinition.TryParse(mission.DefinitionJson, out var definition))
+        {
+            // Retrying cannot help; the mission says why until a PUT of a new definition enables it again.
+            await RescheduleAsync(userKey, mission, state with { Enabled = false, PausedReason = UnreadableDefinition, Pending = null, DueAt = null }, cancellationToken);
+            return new FiringResult(FiringOutcome.Unreadable);
+        }
+
         if (state.Pending is { } pending)
         {
             // A retry, or a claim whose holder died before recording: same firing, next attempt.
@@ -104,8 +116,13 @@ public sealed partial class MissionFiring(
             return new FiringResult(FiringOutcome.Busy);
         }
 
+        if (!MissionDefinition.TryParse(mission.DefinitionJson, out var definition))
+        {
+            return new FiringResult(FiringOutcome.Unreadable);
+        }
+
         var firing = new PendingFiring(WebhookSignature.FiringId(missionId, now, manual: true), now, 1, Manual: true);
-        return await DeliverAsync(userKey, mission, MissionDefinition.Parse(mission.DefinitionJson), firing, mission.State.NextRunAt, now, cancellationToken);
+        return await DeliverAsync(userKey, mission, definition, firing, mission.State.NextRunAt, now, cancellationToken);
     }
 
     /// <summary>Writes the index row for a due time; past due times go in the current bucket, which the next tick reads.</summary>

@@ -85,9 +85,9 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
     public void Contract_RefusesUndocumentedStatuses_AndBodiesOffTheSchema()
     {
         var contract = OpenApiContract.Parse(document);
-        var valid = Encoding.UTF8.GetBytes("""{"namespace":"ui","key":"theme","value":1,"updatedAt":"2026-01-01T00:00:00.0000000Z"}""");
+        var valid = Encoding.UTF8.GetBytes("""{"namespace":"ui","key":"theme","value":1,"updatedAt":"2026-01-01T00:00:00.0000000Z","unreadable":null}""");
         var missing = Encoding.UTF8.GetBytes("""{"namespace":"ui","key":"theme","value":1}""");
-        var extra = Encoding.UTF8.GetBytes("""{"namespace":"ui","key":"theme","value":1,"updatedAt":"2026-01-01T00:00:00.0000000Z","secret":"x"}""");
+        var extra = Encoding.UTF8.GetBytes("""{"namespace":"ui","key":"theme","value":1,"updatedAt":"2026-01-01T00:00:00.0000000Z","unreadable":null,"secret":"x"}""");
         var problem = Encoding.UTF8.GetBytes("""{"type":"t","title":"Not found.","status":404,"code":"not_found","traceId":"0"}""");
         var noCode = Encoding.UTF8.GetBytes("""{"type":"t","title":"Not found.","status":404,"traceId":"0"}""");
 

@@ -57,6 +57,30 @@ public sealed class MissionFiringTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UnreadableStoredDefinition_PausesTheMissionOnItsTick_SayingWhy_AndAPutResumesIt()
+    {
+        var (id, _) = await MissionTestApp.CreateAsync(alice, Every("/unreadable"));
+        var users = app.Services.GetRequiredService<AppTables>().Users;
+        var partition = Serverless.Storage.Users.UserPartition.For("alice").Key;
+        await users.UpdateEntityAsync(new Azure.Data.Tables.TableEntity(partition, "mission|" + id) { ["Definition"] = "{\"Name\":" }, Azure.ETag.All, Azure.Data.Tables.TableUpdateMode.Merge);
+
+        clock.Now = start.AddSeconds(61);
+        await app.TickAsync();
+        var paused = await MissionAsync(id);
+        var put = await alice.PutAsync($"/api/v1/missions/{id}", System.Net.Http.Json.JsonContent.Create(new { name = "again", intervalSeconds = 60, url = receiver.Url("/unreadable") }));
+        var resumed = JsonDocument.Parse(await put.Content.ReadAsStringAsync()).RootElement;
+
+        Assert.Empty(receiver.At("/unreadable"));
+        Assert.False(paused.GetProperty("enabled").GetBoolean());
+        Assert.Equal(MissionFiring.UnreadableDefinition, paused.GetProperty("pausedReason").GetString());
+        Assert.Equal("definition", paused.GetProperty("unreadable")[0].GetString());
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.True(resumed.GetProperty("enabled").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, resumed.GetProperty("unreadable").ValueKind);
+        Assert.Equal(JsonValueKind.Null, resumed.GetProperty("pausedReason").ValueKind);
+    }
+
+    [Fact]
     public async Task HostTick_DeliversOnce_SignedPerStandardWebhooks_AndRecordsTheRun()
     {
         var (id, secret) = await MissionTestApp.CreateAsync(alice, Every("/ok"));
