@@ -35,7 +35,8 @@ public enum FiringOutcome
 /// <param name="Outcome">What happened.</param>
 /// <param name="NextDueAt">The mission's new due time, when this call wrote one.</param>
 /// <param name="Run">The run-log entry of the attempt, when one was made.</param>
-public sealed record FiringResult(FiringOutcome Outcome, DateTimeOffset? NextDueAt = null, MissionRunRecord? Run = null);
+/// <param name="Mission">The mission as read, when "run now" found it <see cref="FiringOutcome.Busy"/> (its pending firing says with what).</param>
+public sealed record FiringResult(FiringOutcome Outcome, DateTimeOffset? NextDueAt = null, MissionRunRecord? Run = null, MissionRecord? Mission = null);
 
 /// <summary>
 /// Fires missions. Each attempt is claimed first by an ETag-conditional write of the mission row
@@ -113,7 +114,7 @@ public sealed partial class MissionFiring(
 
         if (mission.State.Pending is not null)
         {
-            return new FiringResult(FiringOutcome.Busy);
+            return new FiringResult(FiringOutcome.Busy, Mission: mission);
         }
 
         if (!MissionDefinition.TryParse(mission.DefinitionJson, out var definition))
@@ -123,6 +124,13 @@ public sealed partial class MissionFiring(
 
         var firing = new PendingFiring(WebhookSignature.FiringId(missionId, now, manual: true), now, 1, Manual: true);
         return await DeliverAsync(userKey, mission, definition, firing, mission.State.NextRunAt, now, cancellationToken);
+    }
+
+    /// <summary>What is wrong with a secret that cannot be decrypted, and the way out; in the run log of each failed firing and on the mission.</summary>
+    public static string UndecryptableSecret(string missionId, CryptographicException e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return $"The signing secret cannot be decrypted: {e.Message}. POST /api/v1/missions/{missionId}/rotate-secret issues a new secret.";
     }
 
     /// <summary>Writes the index row for a due time; past due times go in the current bucket, which the next tick reads.</summary>
@@ -147,7 +155,8 @@ public sealed partial class MissionFiring(
         MissionRecord claimed;
         try
         {
-            claimed = await WriteAsync(userKey, mission, mission.State with { Pending = firing, NextRunAt = nextRunAt, DueAt = now + Options.DeliveryTimeout + LeaseMargin }, cancellationToken);
+            var claim = mission.State with { Pending = firing with { Delivering = true }, NextRunAt = nextRunAt, DueAt = now + Options.DeliveryTimeout + LeaseMargin };
+            claimed = await WriteAsync(userKey, mission, claim, cancellationToken);
         }
         catch (RequestFailedException e) when (e.Status is 412 or 404)
         {
@@ -165,7 +174,7 @@ public sealed partial class MissionFiring(
         {
             // A missing or changed encryption key: retrying cannot help and nothing is sent unsigned. The run log says how
             // to recover (rotate-secret needs no old secret), on every firing until then.
-            var error = $"The signing secret cannot be decrypted: {e.Message}. Nothing was sent. POST /api/v1/missions/{mission.Id}/rotate-secret issues a new secret.";
+            var error = $"{UndecryptableSecret(mission.Id, e)} Nothing was sent.";
             result = new DeliveryResult(false, null, error, null, TimeSpan.Zero, Retryable: false);
         }
 
@@ -249,7 +258,7 @@ public sealed partial class MissionFiring(
 
         if (!result.Succeeded && result.Retryable && firing.Attempt < Options.MaxAttempts)
         {
-            return next with { Pending = firing, DueAt = now + Backoff(firing.Attempt) };
+            return next with { Pending = firing with { Delivering = false }, DueAt = now + Backoff(firing.Attempt) };
         }
 
         return next with { DueAt = next.Enabled ? next.NextRunAt : null };

@@ -141,6 +141,38 @@ public sealed class MissionFiringTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FailedManualRun_ShowsItsPendingRetry_OnTheMissionAndInRunNowsConflict()
+    {
+        var (id, _) = await MissionTestApp.CreateAsync(alice, new { name = "manual", intervalSeconds = 3600, url = receiver.Url("/fail") });
+        var before = await MissionAsync(id);
+
+        var first = await alice.PostAsync($"/api/v1/missions/{id}/run", null);
+        var mission = await MissionAsync(id);
+        var again = await alice.PostAsync($"/api/v1/missions/{id}/run", null);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(JsonValueKind.Null, before.GetProperty("pendingFiring").ValueKind);
+        var pending = mission.GetProperty("pendingFiring");
+        Assert.Equal("retrying", pending.GetProperty("state").GetString());
+        Assert.Equal(2, pending.GetProperty("attempt").GetInt32());
+        Assert.True(pending.GetProperty("manual").GetBoolean());
+        var retryAt = pending.GetProperty("nextAttemptAt").GetDateTimeOffset();
+        Assert.InRange(retryAt, start.AddSeconds(23), start.AddSeconds(37)); // 30 s ± 20 % after the failed attempt
+        Assert.Equal(receiver.At("/fail").Single().Id, pending.GetProperty("webhookId").GetString());
+
+        var conflict = await ProblemAssert.IsProblemAsync(again, HttpStatusCode.Conflict, "conflict");
+        var detail = conflict.GetProperty("detail").GetString()!;
+        Assert.Contains("attempt 2", detail, StringComparison.Ordinal);
+        Assert.Contains(retryAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture), detail, StringComparison.Ordinal);
+        Assert.Equal(pending.GetRawText(), conflict.GetProperty("pendingFiring").GetRawText());
+
+        clock.Now = retryAt.AddSeconds(1);
+        await app.TickAsync();
+        var afterRetry = await MissionAsync(id);
+        Assert.Equal(3, afterRetry.GetProperty("pendingFiring").GetProperty("attempt").GetInt32());
+    }
+
+    [Fact]
     public async Task Receiver410_PausesTheMission()
     {
         var (id, _) = await MissionTestApp.CreateAsync(alice, Every("/gone"));

@@ -43,6 +43,93 @@ public sealed class MissionsApiTests : IAsyncLifetime
         return (mission.GetProperty("id").GetString()!, json.GetProperty("secret").GetString()!, mission.Clone(), response);
     }
 
+    private static HttpRequestMessage CreateWithKey(string key, object body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/missions") { Content = JsonContent.Create(body) };
+        request.Headers.Add("Idempotency-Key", key);
+        return request;
+    }
+
+    private static async Task<string[]> MissionIdsAsync(HttpClient client) =>
+        JsonDocument.Parse(await client.GetStringAsync("/api/v1/missions")).RootElement.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()!).ToArray();
+
+    [Fact]
+    public async Task Create_WithTheSameIdempotencyKeyAndBody_ReplaysTheFirstAnswer_SecretIncluded()
+    {
+        var first = await alice.SendAsync(CreateWithKey("create-1", Valid()));
+        var replay = await alice.SendAsync(CreateWithKey("create-1", Valid()));
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, replay.StatusCode);
+        Assert.False(first.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal("true", replay.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(first.Headers.Location, replay.Headers.Location);
+        var a = JsonDocument.Parse(await first.Content.ReadAsStringAsync()).RootElement;
+        var b = JsonDocument.Parse(await replay.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(a.GetProperty("mission").GetProperty("id").GetString(), b.GetProperty("mission").GetProperty("id").GetString());
+        Assert.StartsWith("whsec_", a.GetProperty("secret").GetString(), StringComparison.Ordinal);
+        Assert.Equal(a.GetProperty("secret").GetString(), b.GetProperty("secret").GetString());
+        Assert.Single(await MissionIdsAsync(alice));
+    }
+
+    [Fact]
+    public async Task Create_IdempotencyRecord_KeepsTheSecretEncrypted()
+    {
+        var first = await alice.SendAsync(CreateWithKey("stored-1", Valid()));
+        var secret = JsonDocument.Parse(await first.Content.ReadAsStringAsync()).RootElement.GetProperty("secret").GetString()!;
+
+        var azurite = await Azurite.Shared;
+        var partition = Serverless.Storage.Users.UserPartition.For("alice").Key;
+        var rows = new List<string>();
+        await foreach (var row in azurite.Table(factory.UserTable).QueryAsync<Azure.Data.Tables.TableEntity>(e => e.PartitionKey == partition))
+        {
+            rows.Add(string.Join(" ", row.Select(p => $"{p.Key}={p.Value}")));
+        }
+
+        Assert.Contains(rows, r => r.Contains("idem|", StringComparison.Ordinal));
+        var base64 = secret["whsec_".Length..];
+        Assert.All(rows, r => Assert.DoesNotContain(base64, r, StringComparison.Ordinal));
+        Assert.All(rows, r => Assert.DoesNotContain(Convert.ToHexString(Convert.FromBase64String(base64)), r, StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task Create_WithTheSameIdempotencyKeyAndAnotherBody_Is422_AndCreatesNothingMore()
+    {
+        await alice.SendAsync(CreateWithKey("create-2", Valid("first")));
+
+        var other = await alice.SendAsync(CreateWithKey("create-2", Valid("second")));
+
+        await ProblemAssert.IsProblemAsync(other, HttpStatusCode.UnprocessableEntity, "idempotency_key_reused");
+        Assert.Single(await MissionIdsAsync(alice));
+    }
+
+    [Fact]
+    public async Task Create_WithAnotherUsersIdempotencyKey_IsAFreshMission()
+    {
+        var alices = await alice.SendAsync(CreateWithKey("shared", Valid()));
+        var bobs = await bob.SendAsync(CreateWithKey("shared", Valid()));
+
+        Assert.Equal(HttpStatusCode.Created, bobs.StatusCode);
+        Assert.False(bobs.Headers.Contains("Idempotent-Replayed"));
+        Assert.NotEqual(alices.Headers.Location, bobs.Headers.Location);
+        Assert.Single(await MissionIdsAsync(bob));
+    }
+
+    [Fact]
+    public async Task Create_TwentyConcurrentRetriesWithOneKey_MakeOneMission()
+    {
+        var carol = factory.ClientFor("carol");
+        var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => carol.SendAsync(CreateWithKey("race", Valid()))));
+
+        var bodies = await Task.WhenAll(responses.Select(r => r.Content.ReadAsStringAsync()));
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+        var ids = bodies.Select(b => JsonDocument.Parse(b).RootElement.GetProperty("mission").GetProperty("id").GetString()).Distinct().ToArray();
+        var secrets = bodies.Select(b => JsonDocument.Parse(b).RootElement.GetProperty("secret").GetString()).Distinct().ToArray();
+        Assert.Single(ids);
+        Assert.Single(secrets);
+        Assert.Equal(ids, await MissionIdsAsync(carol));
+    }
+
     [Fact]
     public async Task Create_ReturnsSecretOnce_AndGetNeverShowsIt()
     {
