@@ -21,6 +21,7 @@ public static class OperationPolicies
     private static readonly Dictionary<string, OperationPolicy> Exceptions = new(StringComparer.Ordinal)
     {
         [nameof(ServiceFunctions.Health)] = new(Anonymous: true, MaxBodyBytes: null),
+        [nameof(ServiceFunctions.Ready)] = new(Anonymous: true, MaxBodyBytes: null),
         [nameof(ServiceFunctions.GetOpenApiDocument)] = new(Anonymous: true, MaxBodyBytes: null),
         [nameof(MessageFunctions.AppendMessage)] = new(Anonymous: false, MessageEndpoints.SingleAppendBodyBytes),
         [nameof(MessageFunctions.AppendMessages)] = new(Anonymous: false, MessageEndpoints.BatchAppendBodyBytes),

@@ -36,6 +36,7 @@ public static class StorageSetup
         services.AddSingleton(provider => new SettingsStore(provider.GetRequiredService<AppTables>().Users));
         services.AddSingleton(provider => new IdempotencyStore(provider.GetRequiredService<AppTables>().Users, provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<StorageReadiness>();
+        services.AddSingleton<StorageProbe>();
         services.AddHostedService<StorageBootstrap>();
         return services;
     }

@@ -75,10 +75,14 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
         Assert.NotEqual(0, putSetting.GetProperty("security").GetArrayLength());
         Assert.False(health.GetProperty("responses").TryGetProperty("401", out _));
         foreach (var operation in paths.EnumerateObject().SelectMany(p => p.Value.EnumerateObject()).Select(o => o.Value)
-            .Where(o => o.GetProperty("operationId").GetString() is not ("Health" or "GetOpenApiDocument")))
+            .Where(o => o.GetProperty("operationId").GetString() is not ("Health" or "Ready" or "GetOpenApiDocument")))
         {
             Assert.True(operation.GetProperty("responses").TryGetProperty("401", out _), operation.GetProperty("operationId").GetString());
         }
+
+        var ready = paths.GetProperty("/api/ready").GetProperty("get");
+        Assert.False(ready.GetProperty("responses").TryGetProperty("401", out _));
+        Assert.True(ready.GetProperty("responses").GetProperty("503").GetProperty("content").TryGetProperty("application/problem+json", out _));
     }
 
     [Fact]

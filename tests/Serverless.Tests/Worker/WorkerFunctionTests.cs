@@ -47,6 +47,15 @@ public sealed class WorkerFunctionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Readiness_IsAnAnonymousFunction_SayingStorageIsReady()
+    {
+        var ready = await worker.InvokeAsync<ServiceFunctions>(nameof(ServiceFunctions.Ready), WorkerTestApp.Request("GET", "/api/ready"), (f, r) => f.Ready(r));
+
+        Assert.Equal(200, ready.Status);
+        Assert.Equal("ready", ready.Json.GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task Settings_MalformedBody_Is400Problem_AndWritesNothing()
     {
         var put = await worker.InvokeAsync<SettingsFunctions>(nameof(SettingsFunctions.PutSetting),
