@@ -70,10 +70,11 @@ public sealed record ListQueryMetadata(ListOrder Order, IReadOnlyList<ListFilter
 /// </summary>
 public static class ApiDescriptions
 {
-    /// <summary>The request body: JSON of <typeparamref name="T"/>, with the problems a body can cause (400, 413, 415).</summary>
+    /// <summary>The request body: JSON of <typeparamref name="T"/>, with the problems a body can cause (400, 408 when it comes too slowly, 413, 415).</summary>
     public static RouteHandlerBuilder Reads<T>(this RouteHandlerBuilder builder)
         where T : notnull =>
-        builder.Accepts<T>("application/json").ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType);
+        builder.Accepts<T>("application/json").ProducesProblems(
+            StatusCodes.Status400BadRequest, StatusCodes.Status408RequestTimeout, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType);
 
     /// <summary>An answer of <typeparamref name="T"/> with <paramref name="status"/> (default 200), as JSON unless told otherwise.</summary>
     public static RouteHandlerBuilder Answers<T>(this RouteHandlerBuilder builder, int status = StatusCodes.Status200OK, string contentType = "application/json") =>
