@@ -100,8 +100,10 @@ public sealed partial class ApiPipeline(
             LogServerFault(logger, exception, context.Request.Method, context.Request.Path);
         }
 
-        // Whatever the operation had set (ETag, Content-Length, ...) belongs to an answer that is not sent.
+        // Whatever the operation had set or written (ETag, Content-Length, body held back for compression) belongs to an
+        // answer that is not sent.
         context.Response.Clear();
+        JsonCompression.DiscardUnsent(context);
         cors.ApplyToResponse(context);
         if (ProblemMapping.IsTransient(exception))
         {

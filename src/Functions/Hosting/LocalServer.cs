@@ -29,6 +29,9 @@ public static class LocalServer
 
         var app = builder.Build();
 
+        // Outermost, as in the worker's web pipeline (JsonCompression.StartupFilter): it sees every answer whole.
+        app.UseMiddleware<JsonCompression>();
+
         // Bodiless error statuses of the server's own routing (no such route, wrong method) become problem+json;
         // everything else (CORS preflights, the checks, faults) is the API pipeline's.
         app.UseStatusCodePages();

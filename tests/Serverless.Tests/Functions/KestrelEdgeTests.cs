@@ -90,6 +90,28 @@ public sealed class KestrelEdgeTests : IAsyncLifetime
         Assert.DoesNotContain("Request body too large", response.Body, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task JsonAnswers_AreCompressedOnTheRealServer_AndDecodeToTheSameDocument()
+    {
+        using var plain = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        using var decoding = new HttpClient(new HttpClientHandler { AutomaticDecompression = System.Net.DecompressionMethods.Brotli })
+        {
+            BaseAddress = new Uri($"http://127.0.0.1:{port}"),
+        };
+
+        var identity = await plain.GetAsync("/api/v1/openapi.json");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/openapi.json");
+        request.Headers.TryAddWithoutValidation("Accept-Encoding", "br");
+        var raw = await plain.SendAsync(request);
+        var decoded = await decoding.GetStringAsync("/api/v1/openapi.json");
+
+        var identityText = await identity.Content.ReadAsStringAsync();
+        Assert.Empty(identity.Content.Headers.ContentEncoding);
+        Assert.Equal("br", Assert.Single(raw.Content.Headers.ContentEncoding));
+        Assert.True((await raw.Content.ReadAsByteArrayAsync()).Length < identityText.Length / 4);
+        Assert.Equal(identityText, decoded);
+    }
+
     /// <summary>
     /// What Kestrel answers itself, before any middleware runs: no hook lets the app write these bodies, so they stay
     /// empty (README, "Errors the app does not answer").

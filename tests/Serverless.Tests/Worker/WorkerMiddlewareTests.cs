@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Functions.Api;
@@ -169,6 +170,66 @@ public sealed class WorkerMiddlewareTests : IAsyncLifetime
         Assert.Equal("https://hud.example", allowed.Headers.AccessControlAllowOrigin.ToString());
         Assert.Contains("ETag", allowed.Headers.AccessControlExposeHeaders.ToString(), StringComparison.Ordinal);
         Assert.Equal(string.Empty, refused.Headers.AccessControlAllowOrigin.ToString());
+    }
+
+    [Fact]
+    public async Task Compression_WrapsTheWorkersPipeline_AndAFaultsProblemGoesOutAlone()
+    {
+        var big = await ServeThroughWebPipelineAsync("gzip", http => TypedResults.Ok(new { items = Enumerable.Range(0, 200).Select(i => $"item {i}").ToArray() }).ExecuteAsync(http));
+        var failed = await ServeThroughWebPipelineAsync("gzip", async http =>
+        {
+            http.Response.ContentType = "application/json";
+            await http.Response.WriteAsync("{\"items\":[\"partial");
+            throw new InvalidOperationException("broke halfway");
+        });
+
+        // Past the threshold the failed answer was already being compressed when it broke: the problem must not go
+        // through that compressor (nor claim its Content-Encoding).
+        var failedCompressing = await ServeThroughWebPipelineAsync("br", async http =>
+        {
+            http.Response.ContentType = "application/json";
+            await http.Response.WriteAsync("{\"items\":[\"" + new string('x', 3 * JsonCompression.MinBytes));
+            throw new InvalidOperationException("broke after compression started");
+        });
+
+        Assert.Equal("gzip", big.Response.Headers.ContentEncoding.ToString());
+        big.Response.Body.Position = 0;
+        var bigJson = System.Text.Json.JsonDocument.Parse(new System.IO.Compression.GZipStream(big.Response.Body, System.IO.Compression.CompressionMode.Decompress)).RootElement;
+        Assert.Equal(200, bigJson.GetProperty("items").GetArrayLength());
+        foreach (var answer in new[] { failed, failedCompressing })
+        {
+            Assert.Equal(500, answer.Response.StatusCode);
+            Assert.Equal(string.Empty, answer.Response.Headers.ContentEncoding.ToString());
+            answer.Response.Body.Position = 0;
+            var text = await new StreamReader(answer.Response.Body).ReadToEndAsync();
+            Assert.DoesNotContain("partial", text, StringComparison.Ordinal);
+            Assert.Equal(ProblemCodes.InternalError, System.Text.Json.JsonDocument.Parse(text).RootElement.GetProperty("code").GetString());
+        }
+    }
+
+    /// <summary>
+    /// The worker's ASP.NET Core pipeline as its web host builds it: our startup filters around what runs the function
+    /// (the worker middleware, then <paramref name="function"/>).
+    /// </summary>
+    private async Task<HttpContext> ServeThroughWebPipelineAsync(string acceptEncoding, Func<HttpContext, Task> function)
+    {
+        var app = new ApplicationBuilder(worker.Services);
+        Action<IApplicationBuilder> configure = b => b.Run(async http =>
+        {
+            var context = new TestFunctionContext(nameof(SettingsFunctions.ListSettings), WorkerApiMiddleware.HttpTriggerType, http.RequestServices, http);
+            await http.RequestServices.GetRequiredService<WorkerApiMiddleware>().Invoke(context, _ => function(http));
+        });
+        foreach (var filter in worker.Services.GetServices<Microsoft.AspNetCore.Hosting.IStartupFilter>().Reverse())
+        {
+            configure = filter.Configure(configure);
+        }
+
+        configure(app);
+        await using var scope = worker.Services.CreateAsyncScope();
+        var http = WorkerTestApp.Request("GET", "/api/v1/settings/ui", userId: $"zipper-{Guid.NewGuid():N}", headers: new Dictionary<string, string> { ["Accept-Encoding"] = acceptEncoding });
+        http.RequestServices = scope.ServiceProvider;
+        await app.Build()(http);
+        return http;
     }
 
     /// <summary>Runs the middleware for <paramref name="function"/>; its "function" answers 200 {} after <paramref name="body"/>.</summary>
