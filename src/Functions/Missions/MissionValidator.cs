@@ -103,8 +103,16 @@ public static partial class MissionValidator
         };
     }
 
-    /// <summary>Whether <paramref name="uri"/>'s <c>host:port</c> is on the local allow-list.</summary>
-    public static bool IsAllowListed(Uri uri, MissionOptions options) => IsAllowListed(uri.IdnHost, uri.Port, options);
+    /// <summary>
+    /// Whether <paramref name="uri"/>'s <c>host:port</c> is on the local allow-list, or names a loopback host while
+    /// <see cref="MissionOptions.AllowLoopbackTargets"/> is on (the connect still checks every resolved address).
+    /// </summary>
+    public static bool IsAllowListed(Uri uri, MissionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        ArgumentNullException.ThrowIfNull(options);
+        return IsAllowListed(uri.IdnHost, uri.Port, options) || (options.AllowLoopbackTargets && uri.IsLoopback);
+    }
 
     /// <summary>Whether <c>host:port</c> is on the local allow-list.</summary>
     public static bool IsAllowListed(string host, int port, MissionOptions options)

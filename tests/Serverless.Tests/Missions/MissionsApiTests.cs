@@ -233,6 +233,29 @@ public sealed class MissionsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Create_WithLoopbackTargetsAllowed_AcceptsLoopbackOnAnyPort_AndStillRefusesOtherLocalAddresses()
+    {
+        // As scripts/run starts the app.
+        await using var local = new ApiFactory(await Azurite.Shared, new Dictionary<string, string?> { ["Missions:AllowLoopbackTargets"] = "true" }, localScheduler: false);
+        var dev = local.ClientFor("dev");
+
+        foreach (var url in new[] { "http://localhost:4321/hook", "http://127.0.0.1:9/x", "https://[::1]:8443/", "https://localhost/" })
+        {
+            var response = await dev.PostAsJsonAsync("/api/v1/missions", new { name = "local", cron = "* * * * *", url });
+            Assert.True(response.StatusCode == HttpStatusCode.Created, $"{url}: {await response.Content.ReadAsStringAsync()}");
+        }
+
+        foreach (var url in new[] { "http://10.0.0.1/hook", "https://169.254.169.254/latest", "http://example.com/hook", "https://192.168.1.1/" })
+        {
+            var response = await dev.PostAsJsonAsync("/api/v1/missions", new { name = "local", cron = "* * * * *", url });
+            await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "validation_failed");
+        }
+
+        // Off (the default, as in Azure): loopback on a port nobody allow-listed is refused.
+        await ProblemAssert.IsProblemAsync(await alice.PostAsJsonAsync("/api/v1/missions", new { name = "local", cron = "* * * * *", url = "http://localhost:4321/hook" }), HttpStatusCode.BadRequest, "validation_failed");
+    }
+
+    [Fact]
     public async Task Quota_ThirdIsTheLast()
     {
         var carol = factory.ClientFor("carol");
