@@ -113,8 +113,31 @@ public sealed class KestrelEdgeTests : IAsyncLifetime
     }
 
     /// <summary>
+    /// Errors Kestrel finds while the app reads the body reach the app as exceptions, so they are answered as problems
+    /// and nothing is written: bad chunk framing, and a body that ends before its Content-Length.
+    /// </summary>
+    [Fact]
+    public async Task BodyFramingErrors_FoundWhileTheAppReads_AreProblems_AndWriteNothing()
+    {
+        var badChunk = await SendAsync(
+            $"PUT /api/v1/settings/ui/framing HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {Token("framing")}\r\nContent-Type: application/json\r\n" +
+            "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\n{\"val\r\nzz\r\nue\":1}\r\n0\r\n\r\n");
+        var badTrailer = await SendAsync(
+            $"PUT /api/v1/settings/ui/framing HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {Token("framing")}\r\nContent-Type: application/json\r\n" +
+            "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nB\r\n{\"value\":1}XX0\r\n\r\n");
+
+        foreach (var answer in new[] { badChunk, badTrailer })
+        {
+            Assert.Equal(400, answer.Status);
+            Assert.Equal("validation_failed", answer.Problem().GetProperty("code").GetString());
+        }
+
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await factory.ClientFor("framing").GetAsync("/api/v1/settings/ui/framing")).StatusCode);
+    }
+
+    /// <summary>
     /// What Kestrel answers itself, before any middleware runs: no hook lets the app write these bodies, so they stay
-    /// empty (README, "Errors the app does not answer").
+    /// empty (README, "Errors answered before the app").
     /// </summary>
     [Fact]
     public async Task BeforeTheApp_KestrelAnswersItself_WithAnEmptyBody()
@@ -123,6 +146,12 @@ public sealed class KestrelEdgeTests : IAsyncLifetime
         var nulInPath = await SendAsync($"GET /api/v1/settings/ui/%00 HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {Token("nul")}\r\nConnection: close\r\n\r\n");
         var headerWithoutColon = await SendAsync("GET /api/health HTTP/1.1\r\nHost: localhost\r\nNoColonHere\r\nConnection: close\r\n\r\n");
         var hugeHeaders = await SendAsync($"GET /api/health HTTP/1.1\r\nHost: localhost\r\nX-Big: {new string('h', 40_000)}\r\nConnection: close\r\n\r\n");
+        var noHost = await SendAsync("GET /api/health HTTP/1.1\r\nConnection: close\r\n\r\n");
+        var badTarget = await SendAsync("GET api/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        var badVersion = await SendAsync("GET /api/health HTTP/1.2\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        var badLength = await SendAsync("PUT /api/v1/settings/ui/x HTTP/1.1\r\nHost: localhost\r\nContent-Length: abc\r\nConnection: close\r\n\r\n");
+        var notChunked = await SendAsync("PUT /api/v1/settings/ui/x HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip\r\nConnection: close\r\n\r\n");
+        var http10NoLength = await SendAsync("PUT /api/v1/settings/ui/x HTTP/1.0\r\nHost: localhost\r\n\r\n{}");
 
         using var tcp = new TcpClient();
         await tcp.ConnectAsync("127.0.0.1", port);
@@ -134,6 +163,12 @@ public sealed class KestrelEdgeTests : IAsyncLifetime
         Assert.Equal((400, ""), (headerWithoutColon.Status, headerWithoutColon.Body));
         Assert.Equal((431, ""), (hugeHeaders.Status, hugeHeaders.Body));
         Assert.Equal((408, ""), (slowHeaders.Status, slowHeaders.Body));
+        Assert.Equal((400, ""), (noHost.Status, noHost.Body));
+        Assert.Equal((400, ""), (badTarget.Status, badTarget.Body));
+        Assert.Equal((505, ""), (badVersion.Status, badVersion.Body));
+        Assert.Equal((400, ""), (badLength.Status, badLength.Body));
+        Assert.Equal((400, ""), (notChunked.Status, notChunked.Body));
+        Assert.Equal((400, ""), (http10NoLength.Status, http10NoLength.Body));
     }
 
     private async Task<RawResponse> SendAsync(string request)
