@@ -86,6 +86,20 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Appends_SayWhatTheyAnswer_TheMessageAlone_OrTheThreadWithTheMessages()
+    {
+        var paths = JsonDocument.Parse(document).RootElement.GetProperty("paths");
+        var single = paths.GetProperty("/api/v1/threads/{threadId}/messages").GetProperty("post");
+        var batch = paths.GetProperty("/api/v1/threads/{threadId}/messages/batch").GetProperty("post");
+
+        Assert.Contains("Answers the appended message itself", single.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.Contains("{thread, messages}", single.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.Contains("Answers {thread, messages}", batch.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith("/MessageView", single.GetProperty("responses").GetProperty("201").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith("/AppendView", batch.GetProperty("responses").GetProperty("201").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Contract_RefusesUndocumentedStatuses_AndBodiesOffTheSchema()
     {
         var contract = OpenApiContract.Parse(document);
