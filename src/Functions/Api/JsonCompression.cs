@@ -126,6 +126,7 @@ public sealed class JsonCompression(RequestDelegate next)
             if (writer is not null)
             {
                 await writer.FlushAsync();
+                await writer.CompleteAsync(); // Returns its buffers; this stream stays open (leaveOpen).
             }
 
             if (compressor is not null)
