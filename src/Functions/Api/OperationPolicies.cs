@@ -1,4 +1,7 @@
+using Serverless.Functions.Artifacts;
+using Serverless.Functions.Autosave;
 using Serverless.Functions.Conversations;
+using Serverless.Storage.Autosave;
 
 namespace Serverless.Functions.Api;
 
@@ -24,6 +27,10 @@ public static class OperationPolicies
         [nameof(ServiceFunctions.GetOpenApiDocument)] = new(Anonymous: true, MaxBodyBytes: null),
         [nameof(MessageFunctions.AppendMessage)] = new(Anonymous: false, MessageEndpoints.SingleAppendBodyBytes),
         [nameof(MessageFunctions.AppendMessages)] = new(Anonymous: false, MessageEndpoints.BatchAppendBodyBytes),
+
+        // The ceiling of any configuration; the upload holds the body to Artifacts:MaxUploadBytes and its quota itself.
+        [nameof(ArtifactFunctions.UploadArtifact)] = new(Anonymous: false, ArtifactOptions.MaxUploadBytesLimit),
+        [nameof(AutosaveFunctions.PutAutosave)] = new(Anonymous: false, AutosaveStore.MaxStateBytes),
     };
 
     /// <summary>The policy of <paramref name="operation"/>.</summary>

@@ -39,6 +39,12 @@ public static class ProblemCodes
     /// <summary>413: the body exceeds the limit.</summary>
     public const string PayloadTooLarge = "payload_too_large";
 
+    /// <summary>413: the upload would take the user's stored artifacts past their quota (<c>Artifacts:MaxBytesPerUser</c>).</summary>
+    public const string QuotaExceeded = "quota_exceeded";
+
+    /// <summary>416: the <c>Range</c> asks for bytes past the end of the content; <c>Content-Range</c> says its length.</summary>
+    public const string RangeNotSatisfiable = "range_not_satisfiable";
+
     /// <summary>415: the body is not <c>application/json</c>.</summary>
     public const string UnsupportedMediaType = "unsupported_media_type";
 

@@ -1,6 +1,9 @@
 using Serverless.Functions.Api;
+using Serverless.Functions.Artifacts;
+using Serverless.Functions.Autosave;
 using Serverless.Functions.Conversations;
 using Serverless.Functions.Identity;
+using Serverless.Functions.Integrations;
 using Serverless.Functions.Missions;
 using Serverless.Functions.Storage;
 
@@ -19,6 +22,9 @@ public static class AppServices
         services.AddApiConventions();
         services.AddMissions(configuration);
         services.AddConversations();
+        services.AddArtifacts();
+        services.AddAutosave();
+        services.AddIntegrations();
         return services;
     }
 }

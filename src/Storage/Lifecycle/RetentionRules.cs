@@ -1,3 +1,5 @@
+using Serverless.Storage.Artifacts;
+using Serverless.Storage.Autosave;
 using Serverless.Storage.Users;
 
 namespace Serverless.Storage.Lifecycle;
@@ -18,8 +20,20 @@ public static class RetentionRules
     public static RetentionRule Idempotency { get; } = RetentionRule.ForRows(
         UserDataKinds.Idempotency, IdempotencyStore.Lifetime, userOverridable: false, [IdempotencyStore.CreatedAtColumn], row => row.GetDateTimeOffset(IdempotencyStore.CreatedAtColumn));
 
+    /// <summary>
+    /// Artifacts (and their index copies) whose own <c>ExpiresAt</c> has passed, with their content blobs. Every row carries its
+    /// expiry (snapshots 30 days after upload unless starred, or what the user set), so the retention here is 0, and entries are
+    /// scheduled for the hour of each expiry.
+    /// </summary>
+    public static RetentionRule Artifact { get; } = RetentionRule.ForRows(
+        UserDataKinds.Artifact, TimeSpan.Zero, userOverridable: false, [ArtifactEntities.ExpiresAtColumn], row => row.GetDateTimeOffset(ArtifactEntities.ExpiresAtColumn));
+
+    /// <summary>Autosave slots, after their last save (<c>Autosave:Expiry</c>, 30 minutes: the recovery window).</summary>
+    public static RetentionRule Autosave { get; } = RetentionRule.ForRows(
+        UserDataKinds.Autosave, TimeSpan.FromMinutes(30), userOverridable: false, [AutosaveStore.SavedAtColumn], row => row.GetDateTimeOffset(AutosaveStore.SavedAtColumn));
+
     /// <summary>Every rule.</summary>
-    public static IReadOnlyList<RetentionRule> All { get; } = [DeletedThread, DeletedMission, Idempotency];
+    public static IReadOnlyList<RetentionRule> All { get; } = [DeletedThread, DeletedMission, Idempotency, Artifact, Autosave];
 
     /// <summary>The rule with that name, or null.</summary>
     public static RetentionRule? Named(string name) => All.FirstOrDefault(r => r.Name == name);

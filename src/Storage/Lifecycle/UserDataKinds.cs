@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using Serverless.Storage.Artifacts;
 using Serverless.Storage.Conversations;
 using Serverless.Storage.Missions;
 using Serverless.Storage.Tables;
@@ -56,12 +57,27 @@ public static class UserDataKinds
         [.. PayloadColumnsOf(MissionStore.ResponseColumns)],
         (_, row) => UserDataKind.PayloadReferences(row, "mission.run", MissionStore.ResponseColumns));
 
+    /// <summary>
+    /// Artifacts: <c>artifact|{id}</c>, their list index copies (<c>artifact|~kind|…</c>, <c>artifact|~parent|…</c>, which carry
+    /// the same columns and expiry) and the upload reservations row <c>artifact|~quota</c>; content blobs in the artifact's folder.
+    /// </summary>
+    public static UserDataKind Artifact { get; } = new(
+        "artifact", UserRowKeys.Artifact, "artifacts (rows, list index copies, upload reservations; content blobs)",
+        [.. PayloadColumnsOf(ArtifactEntities.ContentColumns)],
+        (_, row) => UserDataKind.PayloadReferences(row, "artifact", ArtifactEntities.ContentColumns));
+
+    /// <summary>Crash-recovery autosave slots: <c>autosave|{slot}</c>, the latest state inline.</summary>
+    public static UserDataKind Autosave { get; } = new("autosave", UserRowKeys.Autosave, "autosave slots (latest state, inline)", []);
+
+    /// <summary>Integrations: <c>integration|{provider}</c>, a configuration document and encrypted secrets.</summary>
+    public static UserDataKind Integration { get; } = new("integration", UserRowKeys.Integration, "integration configs (secrets encrypted)", []);
+
     /// <summary>The lifecycle's own rows about the user: <c>lifecycle|hold</c> and <c>lifecycle|migration|…</c>.</summary>
     public static UserDataKind Lifecycle { get; } = new("lifecycle", UserRowKeys.Lifecycle, "legal hold and migration records", []);
 
     /// <summary>Every kind of user row, in the order reports list them.</summary>
     public static IReadOnlyList<UserDataKind> All { get; } =
-        [Thread, ThreadActivity, ThreadCreation, Message, ClientMessageId, Segment, Summary, Mission, MissionRun, Setting, Idempotency, Lifecycle];
+        [Thread, ThreadActivity, ThreadCreation, Message, ClientMessageId, Segment, Summary, Mission, MissionRun, Setting, Idempotency, Artifact, Autosave, Integration, Lifecycle];
 
     /// <summary>Message texts and archive segments of a thread: <c>{userKey}/msg/{threadId}/…</c>.</summary>
     public static BlobFolderKind MessageBlobs { get; } = new(UserBlobNames.Messages, Message, [Segment, Message, Segment]);
@@ -69,8 +85,11 @@ public static class UserDataKinds
     /// <summary>Stored webhook response bodies of a mission: <c>{userKey}/mrun/{missionId}/…</c>.</summary>
     public static BlobFolderKind MissionResponseBlobs { get; } = new(UserBlobNames.MissionResponses, MissionRun, [MissionRun]);
 
+    /// <summary>An artifact's content: <c>{userKey}/art/{artifactId}/…</c>, referenced by the artifact's row (and its copies, which go with it).</summary>
+    public static BlobFolderKind ArtifactBlobs { get; } = new(UserBlobNames.Artifacts, Artifact, [Artifact], ArtifactEntities.RowsReferencingFolder);
+
     /// <summary>Every folder of user blobs.</summary>
-    public static IReadOnlyList<BlobFolderKind> BlobFolders { get; } = [MessageBlobs, MissionResponseBlobs];
+    public static IReadOnlyList<BlobFolderKind> BlobFolders { get; } = [MessageBlobs, MissionResponseBlobs, ArtifactBlobs];
 
     /// <summary>The kinds whose rows may reference blobs.</summary>
     public static IReadOnlyList<UserDataKind> Referencing { get; } = All.Where(k => k.ReferencesBlobs).ToList();

@@ -14,6 +14,9 @@ public static class UserBlobNames
     /// <summary>Folder of a mission's stored webhook response bodies: <c>{userKey}/mrun/{missionId}/…</c>.</summary>
     public const string MissionResponses = "mrun";
 
+    /// <summary>Folder of an artifact's content: <c>{userKey}/art/{artifactId}/…</c>.</summary>
+    public const string Artifacts = "art";
+
     /// <summary>The prefix of every blob of a user (ends with '/', so user "ab" never matches "abc").</summary>
     public static string Of(string userKey) => userKey + "/";
 

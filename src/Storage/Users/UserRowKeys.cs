@@ -51,6 +51,20 @@ public static class UserRowKeys
     /// </summary>
     public const string Lifecycle = "lifecycle";
 
+    /// <summary>
+    /// Prefix of everything of artifacts: <c>artifact|{artifactId}</c> (the artifact; ids are <see cref="InvertedTicks"/>
+    /// first, so this range lists newest first), its list index copies <c>artifact|~kind|{kind}|{artifactId}</c> and
+    /// <c>artifact|~parent|{parent}|{artifactId}</c>, and the upload reservations <c>artifact|~quota</c>. One prefix, so
+    /// one registered kind: the copies carry the artifact's expiry and go with it. <c>~</c> sorts after every id character.
+    /// </summary>
+    public const string Artifact = "artifact";
+
+    /// <summary>Prefix of crash-recovery autosave slots: <c>autosave|{slot}</c>, the state inline.</summary>
+    public const string Autosave = "autosave";
+
+    /// <summary>Prefix of integration configs: <c>integration|{provider}</c>, config and encrypted secrets.</summary>
+    public const string Integration = "integration";
+
     /// <summary>Digits of a zero-padded sequence number; sorts numerically as text up to 9,999,999,999.</summary>
     public const int SequenceDigits = 10;
 
@@ -156,8 +170,44 @@ public static class UserRowKeys
     /// <summary>The prefix of every migration record of the user.</summary>
     public static string Migrations => KeyEncoding.Compose(Lifecycle, "migration", string.Empty);
 
+    /// <summary>The row of one artifact.</summary>
+    public static string ForArtifact(string artifactId) => KeyEncoding.Compose(Artifact, artifactId);
+
+    /// <summary>The first key of the artifacts' own rows (newest first); their index rows sort after <see cref="ArtifactsEnd"/>.</summary>
+    public static string Artifacts => Artifact + KeyEncoding.Separator;
+
+    /// <summary>The first key past the artifacts' own rows: where their index and reservation rows begin.</summary>
+    public static string ArtifactsEnd => Artifacts + ArtifactIndexMark;
+
+    /// <summary>The kind index copy of an artifact.</summary>
+    public static string ForArtifactOfKind(string kind, string artifactId) => KeyEncoding.Compose(Artifact, ArtifactIndexMark + "kind", kind, artifactId);
+
+    /// <summary>The prefix of the kind index copies of every artifact of <paramref name="kind"/> (newest first).</summary>
+    public static string ArtifactsOfKind(string kind) => KeyEncoding.Compose(Artifact, ArtifactIndexMark + "kind", kind, string.Empty);
+
+    /// <summary>The parent index copy of an artifact.</summary>
+    public static string ForArtifactOfParent(string parent, string artifactId) => KeyEncoding.Compose(Artifact, ArtifactIndexMark + "parent", parent, artifactId);
+
+    /// <summary>The prefix of the parent index copies of every artifact of <paramref name="parent"/> (newest first).</summary>
+    public static string ArtifactsOfParent(string parent) => KeyEncoding.Compose(Artifact, ArtifactIndexMark + "parent", parent, string.Empty);
+
+    /// <summary>The row holding the user's artifact uploads in flight (quota reservations).</summary>
+    public static string ArtifactReservations => KeyEncoding.Compose(Artifact, ArtifactIndexMark + "quota");
+
+    /// <summary>The row of one autosave slot.</summary>
+    public static string ForAutosave(string slot) => KeyEncoding.Compose(Autosave, slot);
+
+    /// <summary>The row of one integration.</summary>
+    public static string ForIntegration(string provider) => KeyEncoding.Compose(Integration, provider);
+
+    /// <summary>The prefix of every integration row.</summary>
+    public static string Integrations => Integration + KeyEncoding.Separator;
+
     /// <summary>A sequence number as fixed-width digits.</summary>
     public static string Sequence(long sequence) => sequence.ToString("D" + SequenceDigits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+
+    /// <summary>Starts the second segment of the artifact rows that are not artifacts; sorts after every artifact id (digits, '-', hex).</summary>
+    private const string ArtifactIndexMark = "~";
 
     /// <summary>Ticks counted down from the largest value, fixed width, so that later times sort first.</summary>
     public static string InvertedTicks(DateTimeOffset at) => (DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks).ToString("D19", CultureInfo.InvariantCulture);

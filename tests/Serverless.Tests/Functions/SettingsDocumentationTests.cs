@@ -2,6 +2,8 @@ using System.Collections;
 using System.Reflection;
 using System.Text.Json;
 using Serverless.Functions.Api;
+using Serverless.Functions.Artifacts;
+using Serverless.Functions.Autosave;
 using Serverless.Functions.Conversations;
 using Serverless.Functions.Identity;
 using Serverless.Functions.Missions;
@@ -24,6 +26,8 @@ public sealed class SettingsDocumentationTests
         { ConversationOptions.Section, typeof(ConversationOptions) },
         { MissionOptions.Section, typeof(MissionOptions) },
         { LifecycleOptions.Section, typeof(LifecycleOptions) },
+        { ArtifactOptions.Section, typeof(ArtifactOptions) },
+        { AutosaveOptions.Section, typeof(AutosaveOptions) },
     };
 
     [Theory]

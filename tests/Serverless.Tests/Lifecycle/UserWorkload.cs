@@ -1,5 +1,7 @@
 using Azure.Data.Tables;
+using Serverless.Storage.Artifacts;
 using Serverless.Storage.Conversations;
+using Serverless.Storage.Integrations;
 using Serverless.Storage.Lifecycle;
 using Serverless.Storage.Missions;
 using Serverless.Storage.Tables;
@@ -58,7 +60,26 @@ internal static class UserWorkload
         using var orphan = new MemoryStream(new byte[100]);
         await world.Payloads.WriteAsync(MessageStore.BlobPrefix(user, "t1"), orphan, "text/plain", default);
 
+        // Artifacts: one with a parent (both index copies), a snapshot that expires, each through reserve, content, commit.
+        await UploadAsync(world, user, "attachment", "thread:t1", null, "image/png", new byte[2048]);
+        await UploadAsync(world, user, "snapshot", null, now.AddDays(30), "application/json", System.Text.Encoding.UTF8.GetBytes("{\"state\":1}"));
+
+        await world.Autosaves.PutAsync(user, "sidepanel", System.Text.Encoding.UTF8.GetBytes("{\"view\":\"chat\"}"), null, false, default);
+        await world.Integrations.PutAsync(
+            user, new IntegrationRecord("github", "{\"org\":\"acme\"}", new Dictionary<string, StoredSecret> { ["token"] = new("k1:AAAA", null, now) }, now, now), null, false, default);
+
         await world.Migrations.RunAsync(user, default);
+    }
+
+    /// <summary>Uploads an artifact as the upload endpoint does: quota reserved, content streamed into its blob, rows committed.</summary>
+    public static async Task<ArtifactRecord> UploadAsync(LifecycleWorld world, UserPartition user, string kind, string? parent, DateTimeOffset? expiresAt, string contentType, byte[] content)
+    {
+        var now = world.Time.GetUtcNow();
+        var reservation = await world.Artifacts.ReserveAsync(user, content.Length, content.Length, 1L << 30, 4, TimeSpan.FromHours(1), default);
+        var id = ArtifactStore.NewId(now);
+        using var body = new MemoryStream(content);
+        var stored = await world.Artifacts.WriteContentAsync(user, id, body, contentType, default);
+        return await world.Artifacts.CommitAsync(user, new ArtifactRecord(id, kind, kind + ".bin", parent, false, expiresAt, now, now, stored), reservation, 1L << 30, null, default);
     }
 
     /// <summary>Every row of the user's partition, read raw.</summary>

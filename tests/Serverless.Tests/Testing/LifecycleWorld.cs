@@ -1,7 +1,10 @@
 using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
+using Serverless.Storage.Artifacts;
+using Serverless.Storage.Autosave;
 using Serverless.Storage.Conversations;
+using Serverless.Storage.Integrations;
 using Serverless.Storage.Lifecycle;
 using Serverless.Storage.Missions;
 using Serverless.Storage.Payloads;
@@ -41,6 +44,9 @@ public sealed class LifecycleWorld : IAsyncDisposable
         Erasure = new ErasureJobs(storage, time);
         Usage = new UsageReports(storage, time);
         Migrations = new MigrationJob(storage.Users, SchemaMigrations.Current, time);
+        Artifacts = new ArtifactStore(storage.Users, Payloads, Expiry, time);
+        Autosaves = new AutosaveStore(storage.Users, Expiry, time);
+        Integrations = new IntegrationStore(storage.Users);
     }
 
     public LifecycleStorage Storage { get; }
@@ -78,6 +84,12 @@ public sealed class LifecycleWorld : IAsyncDisposable
     public UsageReports Usage { get; }
 
     public MigrationJob Migrations { get; }
+
+    public ArtifactStore Artifacts { get; }
+
+    public AutosaveStore Autosaves { get; }
+
+    public IntegrationStore Integrations { get; }
 
     public IntegrityChecks Integrity(TimeSpan orphanGrace) => new(Storage, Expiry, orphanGrace);
 
