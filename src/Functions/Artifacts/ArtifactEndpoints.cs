@@ -38,7 +38,7 @@ public static class ArtifactEndpoints
         var artifacts = api.MapGroup(string.Empty).WithTags("Artifacts");
         artifacts.MapPost(ArtifactsRoute, UploadArtifact).WithName(nameof(ArtifactFunctions.UploadArtifact))
             .WithSummary("Uploads an artifact: the body is the content (any type, streamed), the metadata is in Artifact-* headers (Idempotency-Key honoured).")
-            .Accepts<Stream>("application/octet-stream").AddOpenApiOperationTransformer(ArtifactOpenApi.DescribeUpload)
+            .AddOpenApiOperationTransformer(ArtifactOpenApi.DescribeUpload)
             .Answers<ArtifactView>(StatusCodes.Status201Created).WithApiHeaders(ApiHeaders.ETag | ApiHeaders.Location | ApiHeaders.IdempotencyKey)
             .ProducesProblems(400, 409, 413, 415, 422);
         artifacts.MapGet(ArtifactsRoute, ListArtifacts).WithName(nameof(ArtifactFunctions.ListArtifacts)).WithSummary("Lists the user's artifacts newest first, all or by kind and parent.")
@@ -49,7 +49,7 @@ public static class ArtifactEndpoints
             .WithSummary("Changes an artifact's name, star or expiry (If-Match honoured); starring removes the expiry, unstarring restores the kind's default.")
             .Reads<ArtifactPatch>().Answers<ArtifactView>().WithApiHeaders(ApiHeaders.ETag | ApiHeaders.IfMatch).ProducesProblems(400, 404, 412);
         artifacts.MapDelete(ArtifactRoute, DeleteArtifact).WithName(nameof(ArtifactFunctions.DeleteArtifact)).WithSummary("Deletes an artifact, rows first, then its content (If-Match honoured).")
-            .AnswersNoContent().WithApiHeaders(ApiHeaders.IfMatch).ProducesProblems(404, 412);
+            .AnswersNoContent().WithApiHeaders(ApiHeaders.IfMatch).ProducesProblems(400, 404, 412);
         ArtifactContentEndpoint.Map(artifacts);
     }
 

@@ -17,16 +17,16 @@ internal static class ArtifactOpenApi
         AddHeader(operation, ArtifactUpload.ParentHeader, false, "What it belongs to, e.g. thread:t1 or run:r7: 1 to 128 of A-Z a-z 0-9 . _ : -.");
         AddHeader(operation, ArtifactUpload.StarredHeader, false, "true or false (default); a starred artifact does not expire.", "true", "false");
         AddHeader(operation, ArtifactUpload.ExpiresAtHeader, false, "When retention deletes it (ISO 8601, in the future); default: the kind's (snapshots: Artifacts:SnapshotRetention after upload, others never).");
-        if (operation.RequestBody is OpenApiRequestBody body)
+        // Described here rather than with Accepts metadata, which would make routing refuse every other media type.
+        operation.RequestBody = new OpenApiRequestBody
         {
-            body.Required = true;
-            body.Description = "The content as it is (no Content-Encoding), up to Artifacts:MaxUploadBytes, with its own Content-Type (stored and served back; default application/octet-stream).";
-            body.Content = new Dictionary<string, OpenApiMediaType>
+            Required = true,
+            Description = "The content as it is (no Content-Encoding), up to Artifacts:MaxUploadBytes, with its own Content-Type (stored and served back; default application/octet-stream).",
+            Content = new Dictionary<string, OpenApiMediaType>
             {
                 ["*/*"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } },
-            };
-        }
-
+            },
+        };
         return Task.CompletedTask;
     }
 

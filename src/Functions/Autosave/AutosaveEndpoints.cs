@@ -39,6 +39,11 @@ public static partial class AutosaveEndpoints
             return invalid;
         }
 
+        if (body.State.ValueKind == JsonValueKind.Null)
+        {
+            return Problems.Validation("state", "The state must be a JSON value other than null; DELETE clears a slot.");
+        }
+
         if (!ETagHeaders.TryGetIfMatch(request, out var ifMatch, out var problem))
         {
             return problem!;
@@ -49,10 +54,6 @@ public static partial class AutosaveEndpoints
         try
         {
             saved = await store.PutAsync(user.Partition, slot, JsonSerializer.SerializeToUtf8Bytes(body.State), ifMatch, createOnly, cancellationToken);
-        }
-        catch (AutosaveTooLargeException e)
-        {
-            return Problems.Result(StatusCodes.Status413PayloadTooLarge, ProblemCodes.PayloadTooLarge, "The state is too large to store.", e.Message);
         }
         catch (RequestFailedException e) when ((e.Status == 404 && ifMatch is not null) || (e.Status == 409 && createOnly))
         {

@@ -1,6 +1,7 @@
 using Serverless.Functions.Storage;
 using Serverless.Storage.Autosave;
 using Serverless.Storage.Lifecycle;
+using Serverless.Storage.Payloads;
 
 namespace Serverless.Functions.Autosave;
 
@@ -13,7 +14,8 @@ public static class AutosaveSetup
         services.AddOptions<AutosaveOptions>().BindConfiguration(AutosaveOptions.Section)
             .Validate(o => o.Expiry > TimeSpan.Zero, "Autosave:Expiry must be positive.")
             .ValidateOnStart();
-        services.AddSingleton(p => new AutosaveStore(p.GetRequiredService<AppTables>().Users, p.GetRequiredService<ExpiryIndex>(), p.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(p => new AutosaveStore(
+            p.GetRequiredService<AppTables>().Users, p.GetRequiredService<PayloadStore>(), p.GetRequiredService<ExpiryIndex>(), p.GetRequiredService<TimeProvider>()));
         return services;
     }
 }

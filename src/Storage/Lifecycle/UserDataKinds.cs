@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Serverless.Storage.Artifacts;
+using Serverless.Storage.Autosave;
 using Serverless.Storage.Conversations;
 using Serverless.Storage.Missions;
 using Serverless.Storage.Tables;
@@ -66,8 +67,11 @@ public static class UserDataKinds
         [.. PayloadColumnsOf(ArtifactEntities.ContentColumns)],
         (_, row) => UserDataKind.PayloadReferences(row, "artifact", ArtifactEntities.ContentColumns));
 
-    /// <summary>Crash-recovery autosave slots: <c>autosave|{slot}</c>, the latest state inline.</summary>
-    public static UserDataKind Autosave { get; } = new("autosave", UserRowKeys.Autosave, "autosave slots (latest state, inline)", []);
+    /// <summary>Crash-recovery autosave slots: <c>autosave|{slot}</c>, the latest state inline, or in the slot's folder when it does not fit.</summary>
+    public static UserDataKind Autosave { get; } = new(
+        "autosave", UserRowKeys.Autosave, "autosave slots (latest state, inline or a blob)",
+        [.. PayloadColumnsOf(AutosaveStore.StateColumns)],
+        (_, row) => UserDataKind.PayloadReferences(row, "autosave", AutosaveStore.StateColumns));
 
     /// <summary>Integrations: <c>integration|{provider}</c>, a configuration document and encrypted secrets.</summary>
     public static UserDataKind Integration { get; } = new("integration", UserRowKeys.Integration, "integration configs (secrets encrypted)", []);
@@ -88,8 +92,11 @@ public static class UserDataKinds
     /// <summary>An artifact's content: <c>{userKey}/art/{artifactId}/…</c>, referenced by the artifact's row (and its copies, which go with it).</summary>
     public static BlobFolderKind ArtifactBlobs { get; } = new(UserBlobNames.Artifacts, Artifact, [Artifact], ArtifactEntities.RowsReferencingFolder);
 
+    /// <summary>An autosave slot's state too large for its row: <c>{userKey}/autosave/{slot}/…</c>, referenced by the slot's row.</summary>
+    public static BlobFolderKind AutosaveBlobs { get; } = new(UserBlobNames.Autosave, Autosave, [Autosave], AutosaveStore.RowsReferencingFolder);
+
     /// <summary>Every folder of user blobs.</summary>
-    public static IReadOnlyList<BlobFolderKind> BlobFolders { get; } = [MessageBlobs, MissionResponseBlobs, ArtifactBlobs];
+    public static IReadOnlyList<BlobFolderKind> BlobFolders { get; } = [MessageBlobs, MissionResponseBlobs, ArtifactBlobs, AutosaveBlobs];
 
     /// <summary>The kinds whose rows may reference blobs.</summary>
     public static IReadOnlyList<UserDataKind> Referencing { get; } = All.Where(k => k.ReferencesBlobs).ToList();

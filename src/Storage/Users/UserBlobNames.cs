@@ -17,6 +17,9 @@ public static class UserBlobNames
     /// <summary>Folder of an artifact's content: <c>{userKey}/art/{artifactId}/…</c>.</summary>
     public const string Artifacts = "art";
 
+    /// <summary>Folder of an autosave slot's state when it is too large for its row: <c>{userKey}/autosave/{slot}/…</c>.</summary>
+    public const string Autosave = "autosave";
+
     /// <summary>The prefix of every blob of a user (ends with '/', so user "ab" never matches "abc").</summary>
     public static string Of(string userKey) => userKey + "/";
 

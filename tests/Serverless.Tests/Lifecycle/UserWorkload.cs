@@ -65,6 +65,7 @@ internal static class UserWorkload
         await UploadAsync(world, user, "snapshot", null, now.AddDays(30), "application/json", System.Text.Encoding.UTF8.GetBytes("{\"state\":1}"));
 
         await world.Autosaves.PutAsync(user, "sidepanel", System.Text.Encoding.UTF8.GetBytes("{\"view\":\"chat\"}"), null, false, default);
+        await world.Autosaves.PutAsync(user, "random", Autosave.AutosaveStoreTests.LeastCompressible(3), null, false, default);
         await world.Integrations.PutAsync(
             user, new IntegrationRecord("github", "{\"org\":\"acme\"}", new Dictionary<string, StoredSecret> { ["token"] = new("k1:AAAA", null, now) }, now, now), null, false, default);
 

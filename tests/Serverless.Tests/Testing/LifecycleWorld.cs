@@ -45,7 +45,7 @@ public sealed class LifecycleWorld : IAsyncDisposable
         Usage = new UsageReports(storage, time);
         Migrations = new MigrationJob(storage.Users, SchemaMigrations.Current, time);
         Artifacts = new ArtifactStore(storage.Users, Payloads, Expiry, time);
-        Autosaves = new AutosaveStore(storage.Users, Expiry, time);
+        Autosaves = new AutosaveStore(storage.Users, Payloads, Expiry, time);
         Integrations = new IntegrationStore(storage.Users);
     }
 

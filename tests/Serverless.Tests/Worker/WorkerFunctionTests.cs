@@ -1,6 +1,10 @@
+using System.Text;
 using System.Text.Json;
 using Serverless.Functions.Api;
+using Serverless.Functions.Artifacts;
+using Serverless.Functions.Autosave;
 using Serverless.Functions.Conversations;
+using Serverless.Functions.Integrations;
 using Serverless.Functions.Missions;
 using Serverless.Functions.Settings;
 using Serverless.Tests.Testing;
@@ -104,6 +108,72 @@ public sealed class WorkerFunctionTests : IAsyncLifetime
         Assert.Equal("report", read.Json.GetProperty("name").GetString());
         Assert.False(read.Json.TryGetProperty("secret", out _));
         Assert.Equal(404, stranger.Status);
+    }
+
+    [Fact]
+    public async Task Artifacts_UploadThenDownloadARange_ThroughTheFunctions()
+    {
+        var content = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 1000).Select(i => $"line {i}\n")));
+        var upload = WorkerTestApp.Request("POST", "/api/v1/artifacts", userId: "alice", headers: new Dictionary<string, string>
+        {
+            ["Artifact-Kind"] = "log",
+            ["Artifact-Name"] = "run.log",
+            ["Artifact-Parent"] = "run:r1",
+        });
+        upload.Request.Body = new MemoryStream(content);
+        upload.Request.ContentLength = content.Length;
+        upload.Request.ContentType = "text/plain";
+        var created = await worker.InvokeAsync<ArtifactFunctions>(nameof(ArtifactFunctions.UploadArtifact), upload, (f, r) => f.UploadArtifact(r, CancellationToken.None));
+        var id = created.Json.GetProperty("id").GetString()!;
+        var range = await worker.InvokeAsync<ArtifactFunctions>(nameof(ArtifactFunctions.GetArtifactContent),
+            WorkerTestApp.Request("GET", $"/api/v1/artifacts/{id}/content", userId: "alice", headers: new Dictionary<string, string> { ["Range"] = "bytes=5-9" }),
+            (f, r) => f.GetArtifactContent(r, id, CancellationToken.None));
+        var stranger = await worker.InvokeAsync<ArtifactFunctions>(nameof(ArtifactFunctions.GetArtifact),
+            WorkerTestApp.Request("GET", $"/api/v1/artifacts/{id}", userId: "mallory"),
+            (f, r) => f.GetArtifact(r, id, CancellationToken.None));
+
+        Assert.Equal(201, created.Status);
+        Assert.Equal(("log", "br", content.Length), (created.Json.GetProperty("kind").GetString(), created.Json.GetProperty("storedEncoding").GetString(), created.Json.GetProperty("bytes").GetInt32()));
+        Assert.Equal(206, range.Status);
+        Assert.Equal("0\nlin", range.Body);
+        Assert.Equal($"bytes 5-9/{content.Length}", range.Headers.ContentRange.ToString());
+        Assert.Equal(404, stranger.Status);
+    }
+
+    [Fact]
+    public async Task Autosave_PutThenGet_ThroughTheFunctions()
+    {
+        var saved = await worker.InvokeAsync<AutosaveFunctions>(nameof(AutosaveFunctions.PutAutosave),
+            WorkerTestApp.Request("PUT", "/api/v1/autosave/hud", """{"view":"chat","draft":"hello"}""", "alice"),
+            (f, r) => f.PutAutosave(r, "hud", CancellationToken.None));
+        var read = await worker.InvokeAsync<AutosaveFunctions>(nameof(AutosaveFunctions.GetAutosave),
+            WorkerTestApp.Request("GET", "/api/v1/autosave/hud", userId: "alice"),
+            (f, r) => f.GetAutosave(r, "hud", CancellationToken.None));
+        var stranger = await worker.InvokeAsync<AutosaveFunctions>(nameof(AutosaveFunctions.GetAutosave),
+            WorkerTestApp.Request("GET", "/api/v1/autosave/hud", userId: "mallory"),
+            (f, r) => f.GetAutosave(r, "hud", CancellationToken.None));
+
+        Assert.Equal(200, saved.Status);
+        Assert.Equal(200, read.Status);
+        Assert.Equal("hello", read.Json.GetProperty("state").GetProperty("draft").GetString());
+        Assert.Equal(saved.Headers.ETag.ToString(), read.Headers.ETag.ToString());
+        Assert.Equal(404, stranger.Status);
+    }
+
+    [Fact]
+    public async Task Integrations_PutThenGet_ShowsTheSecretMasked_ThroughTheFunctions()
+    {
+        var put = await worker.InvokeAsync<IntegrationFunctions>(nameof(IntegrationFunctions.PutIntegration),
+            WorkerTestApp.Request("PUT", "/api/v1/integrations/github", """{"config":{"org":"acme"},"secrets":{"token":"ghp_worker0123456789"}}""", "alice"),
+            (f, r) => f.PutIntegration(r, "github", CancellationToken.None));
+        var read = await worker.InvokeAsync<IntegrationFunctions>(nameof(IntegrationFunctions.GetIntegration),
+            WorkerTestApp.Request("GET", "/api/v1/integrations/github", userId: "alice"),
+            (f, r) => f.GetIntegration(r, "github", CancellationToken.None));
+
+        Assert.Equal(200, put.Status);
+        Assert.Equal(200, read.Status);
+        Assert.Equal("****6789", read.Json.GetProperty("secrets")[0].GetProperty("mask").GetString());
+        Assert.DoesNotContain("ghp_worker", put.Body + read.Body, StringComparison.Ordinal);
     }
 
     [Fact]
