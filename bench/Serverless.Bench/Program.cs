@@ -1,5 +1,6 @@
 using Serverless.Bench;
 using Serverless.Bench.App;
+using Serverless.Bench.Artifacts;
 using Serverless.Bench.Conversations;
 using Serverless.Bench.Lifecycle;
 using Serverless.Bench.Missions;
@@ -10,6 +11,7 @@ using Serverless.Bench.Storage;
 var suites = new SortedDictionary<string, Func<string[], Task<int>>>(StringComparer.Ordinal)
 {
     ["app"] = AppSuite.RunAsync,
+    ["artifacts"] = ArtifactsSuite.RunAsync,
     ["conversations"] = ConversationsSuite.RunAsync,
     ["lifecycle"] = LifecycleSuite.RunAsync,
     ["missions"] = MissionsSuite.RunAsync,
