@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Azure.Storage.Blobs;
 using Serverless.Bench.App;
 using Serverless.Bench.Conversations;
+using Serverless.Storage.Pipeline;
 using Serverless.Testing;
 
 namespace Serverless.Bench.Artifacts;
@@ -9,7 +10,7 @@ namespace Serverless.Bench.Artifacts;
 /// <summary>
 /// The suite's storage and app: its own tables and container in the suite's Azurite, the published server's
 /// environment pointing at them (quota large enough for the 100 MiB runs), one user with a bearer token, and a bare
-/// SDK container client (default options, nothing of ours in its pipeline) for the baseline of each comparison.
+/// SDK container client (default options but the REST version, nothing of ours in its pipeline) for the baseline of each comparison.
 /// </summary>
 internal sealed class ArtifactsDeployment
 {
@@ -37,7 +38,8 @@ internal sealed class ArtifactsDeployment
         environment["Missions__SecretKeys__bench"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         environment["Missions__ActiveSecretKeyId"] = "bench";
         environment["Artifacts__MaxBytesPerUser"] = (4L << 30).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        Baseline = new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(Azurite.UniqueName("ab"));
+        // The SDK's defaults but for the REST version, which Azurite needs pinned (as StoragePipeline does).
+        Baseline = new BlobServiceClient(azurite.ConnectionString, new BlobClientOptions(StoragePipeline.BlobServiceVersion)).GetBlobContainerClient(Azurite.UniqueName("ab"));
     }
 
     public string UserId { get; }

@@ -59,7 +59,7 @@ public static class UserRowKeys
     /// </summary>
     public const string Artifact = "artifact";
 
-    /// <summary>Prefix of crash-recovery autosave slots: <c>autosave|{slot}</c>, the state inline.</summary>
+    /// <summary>Prefix of crash-recovery autosave slots: <c>autosave|{slot}</c>, the state inline (or in a blob when it does not fit).</summary>
     public const string Autosave = "autosave";
 
     /// <summary>Prefix of integration configs: <c>integration|{provider}</c>, config and encrypted secrets.</summary>
