@@ -10,7 +10,7 @@ namespace Serverless.Functions.Autosave;
 
 /// <summary>
 /// Crash-recovery autosave: <c>PUT /api/v1/autosave/{slot}</c> replaces the slot's state (JSON, up to 1 MiB) in one table
-/// write, cheap enough for every open client every few seconds; <c>GET</c> returns the latest with its time, until the
+/// write (a state that does not compress into the row also takes a blob), cheap enough for every open client every few seconds; <c>GET</c> returns the latest with its time, until the
 /// slot expires (<see cref="AutosaveOptions.Expiry"/> after the last save); <c>DELETE</c> clears it after a clean exit.
 /// </summary>
 public static partial class AutosaveEndpoints
