@@ -1,3 +1,7 @@
+using Serverless.Storage.Events;
+using Serverless.Storage.Records;
+using Serverless.Storage.Runs;
+using Serverless.Storage.Usage;
 using Serverless.Storage.Users;
 
 namespace Serverless.Storage.Lifecycle;
@@ -18,8 +22,22 @@ public static class RetentionRules
     public static RetentionRule Idempotency { get; } = RetentionRule.ForRows(
         UserDataKinds.Idempotency, IdempotencyStore.Lifetime, userOverridable: false, [IdempotencyStore.CreatedAtColumn], row => row.GetDateTimeOffset(IdempotencyStore.CreatedAtColumn));
 
+    /// <summary>Runs, 90 days after they were created: the run, its list rows and offloaded texts, and its place in the counters.</summary>
+    public static RetentionRule Runs { get; } = RetentionRule.WithPurge("run", UserDataKinds.Run, RetentionScope.Rows, TimeSpan.FromDays(90), userOverridable: true, RunPurge.RunAsync);
+
+    /// <summary>Events, 90 days after their time; the purge reads only the expired range (event rows sort by time).</summary>
+    public static RetentionRule Events { get; } = RetentionRule.ForTimeOrderedRows(
+        UserDataKinds.Event, TimeSpan.FromDays(90), userOverridable: true, [EventStore.TimeColumn], row => row.GetDateTimeOffset(EventStore.TimeColumn), EventStore.AtOrBefore);
+
+    /// <summary>Daily usage rollups, 400 days after their day ends (a year's charts); the purge reads only the expired days.</summary>
+    public static RetentionRule Usage { get; } = RetentionRule.ForTimeOrderedRows(
+        UserDataKinds.Usage, TimeSpan.FromDays(400), userOverridable: true, [], UsageRollups.EndOfDay, (user, cutoff) => UsageRollups.Before(user, UserRowKeys.Day(cutoff)));
+
+    /// <summary>A record whose <c>expiresAt</c> has passed: the record and its list rows, and its place in the quota counters.</summary>
+    public static RetentionRule ExpiredRecord { get; } = RetentionRule.WithPurge("record.expired", UserDataKinds.Record, RetentionScope.Subject, TimeSpan.Zero, userOverridable: false, RecordPurge.RunAsync);
+
     /// <summary>Every rule.</summary>
-    public static IReadOnlyList<RetentionRule> All { get; } = [DeletedThread, DeletedMission, Idempotency];
+    public static IReadOnlyList<RetentionRule> All { get; } = [DeletedThread, DeletedMission, Idempotency, Runs, Events, Usage, ExpiredRecord];
 
     /// <summary>The rule with that name, or null.</summary>
     public static RetentionRule? Named(string name) => All.FirstOrDefault(r => r.Name == name);

@@ -14,6 +14,12 @@ public static class UserBlobNames
     /// <summary>Folder of a mission's stored webhook response bodies: <c>{userKey}/mrun/{missionId}/…</c>.</summary>
     public const string MissionResponses = "mrun";
 
+    /// <summary>Folder of a run's offloaded input, output and error: <c>{userKey}/run/{runId}/…</c>.</summary>
+    public const string Runs = "run";
+
+    /// <summary>Folder of a collection's record documents over 64 KiB: <c>{userKey}/rec/{collection}/…</c>.</summary>
+    public const string Records = "rec";
+
     /// <summary>The prefix of every blob of a user (ends with '/', so user "ab" never matches "abc").</summary>
     public static string Of(string userKey) => userKey + "/";
 
