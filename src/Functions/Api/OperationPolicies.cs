@@ -1,3 +1,4 @@
+using Serverless.Functions.AgentState;
 using Serverless.Functions.Conversations;
 
 namespace Serverless.Functions.Api;
@@ -24,6 +25,7 @@ public static class OperationPolicies
         [nameof(ServiceFunctions.GetOpenApiDocument)] = new(Anonymous: true, MaxBodyBytes: null),
         [nameof(MessageFunctions.AppendMessage)] = new(Anonymous: false, MessageEndpoints.SingleAppendBodyBytes),
         [nameof(MessageFunctions.AppendMessages)] = new(Anonymous: false, MessageEndpoints.BatchAppendBodyBytes),
+        [nameof(EventFunctions.AppendEvents)] = new(Anonymous: false, EventEndpoints.BatchBodyBytes),
     };
 
     /// <summary>The policy of <paramref name="operation"/>.</summary>

@@ -33,6 +33,12 @@ public static class ProblemCodes
     /// <summary>409: the resource already exists or the write conflicts with another.</summary>
     public const string Conflict = "conflict";
 
+    /// <summary>409: a run cannot move from its status to the one asked (e.g. out of succeeded).</summary>
+    public const string InvalidTransition = "invalid_transition";
+
+    /// <summary>409: the write would exceed a per-user quota (records per collection, collections, bytes).</summary>
+    public const string QuotaExceeded = "quota_exceeded";
+
     /// <summary>412: <c>If-Match</c> names a version that is no longer current.</summary>
     public const string PreconditionFailed = "precondition_failed";
 

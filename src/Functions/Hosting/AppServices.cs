@@ -1,3 +1,4 @@
+using Serverless.Functions.AgentState;
 using Serverless.Functions.Api;
 using Serverless.Functions.Conversations;
 using Serverless.Functions.Identity;
@@ -19,6 +20,7 @@ public static class AppServices
         services.AddApiConventions();
         services.AddMissions(configuration);
         services.AddConversations();
+        services.AddAgentState();
         return services;
     }
 }

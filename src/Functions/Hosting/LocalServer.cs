@@ -1,3 +1,4 @@
+using Serverless.Functions.AgentState;
 using Serverless.Functions.Api;
 using Serverless.Functions.Api.OpenApi;
 using Serverless.Functions.Conversations;
@@ -75,5 +76,6 @@ public static class LocalServer
         SettingsEndpoints.Map(api);
         ConversationsSetup.MapConversations(api);
         MissionEndpoints.Map(api);
+        AgentStateSetup.Map(api);
     }
 }

@@ -36,13 +36,14 @@ public sealed class MemoryStore(TableClient table, TimeProvider time)
     /// <summary>
     /// Creates or replaces a memory. <paramref name="ifMatch"/>: the current version it must have (<see cref="ETag.All"/>: it
     /// must exist); <paramref name="createOnly"/>: it must not exist. Without either a lost race re-reads and writes again.
-    /// <paramref name="extra"/> (an idempotency record) joins the transaction.
+    /// <paramref name="extra"/> builds, from the memory about to be written, an operation (an idempotency record holding
+    /// the answer) that joins the transaction, last.
     /// </summary>
     /// <returns>The memory, and whether it was created.</returns>
     /// <exception cref="MemoryPreconditionException">A precondition failed; nothing was written.</exception>
     /// <exception cref="RequestFailedException">409 at the index of <paramref name="extra"/> when it conflicts.</exception>
     public async Task<(MemoryRecord Memory, bool Created)> PutAsync(
-        UserPartition user, string scope, string namespacePath, string key, MemoryWrite write, ETag? ifMatch, bool createOnly, TableTransactionAction? extra, CancellationToken cancellationToken)
+        UserPartition user, string scope, string namespacePath, string key, MemoryWrite write, ETag? ifMatch, bool createOnly, Func<MemoryRecord, TableTransactionAction>? extra, CancellationToken cancellationToken)
     {
         var rowKey = UserRowKeys.ForMemory(scope, namespacePath, key);
         var words = MemoryWords.Of(key, write.Tags, write.ValueJson);
@@ -66,7 +67,7 @@ public sealed class MemoryStore(TableClient table, TimeProvider time)
             actions.AddRange(words.Except(oldWords).Select(w => new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(user.Key, UserRowKeys.ForMemoryWord(scope, w, namespacePath, key)))));
             if (extra is not null)
             {
-                actions.Add(extra);
+                actions.Add(extra(ToRecord(row)));
             }
 
             try

@@ -57,7 +57,7 @@ public sealed class RecordStore(TableClient table, PayloadStore payloads, Expiry
     /// <param name="withData">Whether <paramref name="decide"/> needs the current document (a merge patch does; an increment does not).</param>
     /// <param name="ifMatch">The version it must have (<see cref="ETag.All"/>: it must exist).</param>
     /// <param name="createOnly">It must not exist.</param>
-    /// <param name="extra">An idempotency record for the same transaction (last).</param>
+    /// <param name="extra">Builds, from the record about to be written, an operation for the same transaction (an idempotency record holding the answer; last).</param>
     /// <param name="cancellationToken">Cancels the work.</param>
     /// <returns>The record written and whether it was created; null when <paramref name="decide"/> refused.</returns>
     /// <exception cref="RecordPreconditionException">A precondition failed.</exception>
@@ -65,7 +65,7 @@ public sealed class RecordStore(TableClient table, PayloadStore payloads, Expiry
     /// <exception cref="RequestFailedException">409 at the last index when <paramref name="extra"/> conflicts.</exception>
     public async Task<(RecordItem Item, bool Created)?> WriteAsync(
         UserPartition user, string collection, string id, Func<RecordItem?, RecordState?> decide, bool withData, ETag? ifMatch, bool createOnly,
-        TableTransactionAction? extra, CancellationToken cancellationToken)
+        Func<RecordItem, TableTransactionAction>? extra, CancellationToken cancellationToken)
     {
         var rowKey = UserRowKeys.ForRecord(collection, id);
         for (var attempt = 1; ; attempt++)
@@ -135,7 +135,7 @@ public sealed class RecordStore(TableClient table, PayloadStore payloads, Expiry
 
             if (extra is not null)
             {
-                actions.Add(extra);
+                actions.Add(extra(ToItem(row, next.DataJson ?? current?.DataJson ?? "{}")));
             }
 
             try

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Reflection;
 using System.Text.Json;
+using Serverless.Functions.AgentState;
 using Serverless.Functions.Api;
 using Serverless.Functions.Conversations;
 using Serverless.Functions.Identity;
@@ -24,6 +25,7 @@ public sealed class SettingsDocumentationTests
         { ConversationOptions.Section, typeof(ConversationOptions) },
         { MissionOptions.Section, typeof(MissionOptions) },
         { LifecycleOptions.Section, typeof(LifecycleOptions) },
+        { RecordOptions.Section, typeof(RecordOptions) },
     };
 
     [Theory]

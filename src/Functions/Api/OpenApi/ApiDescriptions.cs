@@ -42,6 +42,9 @@ public enum ListOrder
 /// <param name="Values">Its allowed values.</param>
 public sealed record ListFilter(string Name, string Description, IReadOnlyList<string> Values)
 {
+    /// <summary>A filter taking any text the operation validates (no fixed values).</summary>
+    public static ListFilter Free(string name, string description) => new(name, description, []);
+
     /// <summary><c>sort</c> of the thread list.</summary>
     public static ListFilter ThreadSort { get; } = new("sort", "recent (by last activity, the default) or created.", ["recent", "created"]);
 

@@ -29,6 +29,10 @@ internal sealed class ApiDocumentTransformer : IOpenApiDocumentTransformer
             new OpenApiTag { Name = "Settings", Description = "Synced preferences: one JSON value per namespace and key." },
             new OpenApiTag { Name = "Conversations", Description = "Threads, their messages, forks, summaries and transcripts." },
             new OpenApiTag { Name = "Missions", Description = "Scheduled webhooks and their run log." },
+            new OpenApiTag { Name = "Memories", Description = "Scoped memories (user, space, app) by namespace and key, with word search." },
+            new OpenApiTag { Name = "Runs", Description = "Tool runs, automation runs and agent tasks with validated status moves and counts." },
+            new OpenApiTag { Name = "Events", Description = "Batched events and daily usage rollups." },
+            new OpenApiTag { Name = "Records", Description = "Typed per-user collections of JSON documents with status, parent, counters and expiry." },
         ]);
         document.Components ??= new OpenApiComponents();
         document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
