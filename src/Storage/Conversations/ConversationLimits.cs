@@ -38,6 +38,12 @@ public static class ConversationLimits
     public const int MaxAppendRows = MaxTransactionOperations - AppendFixedOperations;
 
     /// <summary>
+    /// Messages an append may hold when they report usage and name at most one model (95): the day's total and the
+    /// model's usage rows take two of <see cref="MaxAppendRows"/>.
+    /// </summary>
+    public const int MaxAppendRowsWithUsage = MaxAppendRows - 2;
+
+    /// <summary>
     /// The usage rollup rows an append updates in its transaction: none when no message reports usage (a model,
     /// tokens or a cost), else the day's total plus one row per distinct model.
     /// </summary>

@@ -260,9 +260,13 @@ public sealed class IntegrityChecks(LifecycleStorage storage, ExpiryIndex expiry
                 }
             }
 
-            foreach (var row in await Rows(UserDataKinds.MissionRun, UserDataKinds.MissionRun.ReferenceColumns).ConfigureAwait(false))
+            // Every other kind whose rows may reference blobs (mission runs, runs, records): the registry says which.
+            foreach (var kind in UserDataKinds.Referencing.Where(k => k != UserDataKinds.Message && k != UserDataKinds.Segment))
             {
-                data.Refer(user, UserDataKinds.MissionRun, row);
+                foreach (var row in await Rows(kind, kind.ReferenceColumns).ConfigureAwait(false))
+                {
+                    data.Refer(user, kind, row);
+                }
             }
 
             await foreach (var blob in storage.Payloads.GetBlobsAsync(new GetBlobsOptions { Prefix = UserBlobNames.Of(user.Key) }, cancellationToken).ConfigureAwait(false))

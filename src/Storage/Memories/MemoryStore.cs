@@ -125,7 +125,7 @@ public sealed class MemoryStore(TableClient table, TimeProvider time)
         }
     }
 
-    /// <summary>One page of a scope's memories in <paramref name="namespacePath"/> and under it ("" for the whole scope), by namespace then key.</summary>
+    /// <summary>One page of a scope's memories in <paramref name="namespacePath"/> and under it ("" for the whole scope), in key order: by namespace path, a namespace's sub-namespaces before its own keys.</summary>
     public async Task<(IReadOnlyList<MemoryRecord> Items, string? Continuation)> ListAsync(
         UserPartition user, string scope, string namespacePath, int limit, string? continuation, CancellationToken cancellationToken)
     {

@@ -2,6 +2,11 @@ using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Serverless.Storage.Conversations;
+using Serverless.Storage.Events;
+using Serverless.Storage.Memories;
+using Serverless.Storage.Records;
+using Serverless.Storage.Runs;
+using Serverless.Storage.Usage;
 using Serverless.Storage.Lifecycle;
 using Serverless.Storage.Missions;
 using Serverless.Storage.Payloads;
@@ -41,6 +46,11 @@ public sealed class LifecycleWorld : IAsyncDisposable
         Erasure = new ErasureJobs(storage, time);
         Usage = new UsageReports(storage, time);
         Migrations = new MigrationJob(storage.Users, SchemaMigrations.Current, time);
+        Memories = new MemoryStore(storage.Users, time);
+        Runs = new RunStore(storage.Users, Payloads, Expiry, time);
+        Events = new EventStore(storage.Users, Expiry, time);
+        Rollups = new UsageStore(storage.Users);
+        Records = new RecordStore(storage.Users, Payloads, Expiry, time, RecordQuotas.Default);
     }
 
     public LifecycleStorage Storage { get; }
@@ -78,6 +88,16 @@ public sealed class LifecycleWorld : IAsyncDisposable
     public UsageReports Usage { get; }
 
     public MigrationJob Migrations { get; }
+
+    public MemoryStore Memories { get; }
+
+    public RunStore Runs { get; }
+
+    public EventStore Events { get; }
+
+    public UsageStore Rollups { get; }
+
+    public RecordStore Records { get; }
 
     public IntegrityChecks Integrity(TimeSpan orphanGrace) => new(Storage, Expiry, orphanGrace);
 
