@@ -311,7 +311,7 @@ public static partial class RecordEndpoints
 
                 return state;
             },
-            withData: hasData, ifMatch ?? ETag.All, false, null, null, null, null, cancellationToken);
+            withData: hasData, ifMatch, false, null, null, null, null, cancellationToken);
         if (dataProblem is not null)
         {
             return dataProblem;
@@ -450,7 +450,7 @@ public static partial class RecordEndpoints
         }
         catch (RecordPreconditionException)
         {
-            return new WriteResult(null, false, ifMatch == ETag.All ? Problems.NotFound("record") : Problems.PreconditionFailed());
+            return new WriteResult(null, false, Problems.PreconditionFailed());
         }
         catch (RecordQuotaException e)
         {

@@ -89,8 +89,8 @@ public sealed class AgentStateRetentionTests : IAsyncLifetime
     private static RunRecord Run(string id, string status, DateTimeOffset at, string? input) =>
         new(id, "tool", "n", status, null, null, null, null, input, null, null, null, null, null, null, null, at, at, at, RunStatuses.IsTerminal(status) ? at : null);
 
-    private Task Write(string id, DateTimeOffset? expiresAt, string data) =>
-        world.Records.WriteAsync(user, "cells", id, _ => new RecordState(data, "open", null, expiresAt, new Dictionary<string, long>()), false, null, true, null, default);
+    private async Task Write(string id, DateTimeOffset? expiresAt, string data) =>
+        await world.Records.WriteAsync(user, "cells", id, _ => new RecordState(data, "open", null, expiresAt, new Dictionary<string, long>()), false, null, true, null, default);
 
     private async Task<List<TableEntity>> RowsAsync(string id) =>
         (await world.Storage.Users.ReadAllAsync(TableClient.CreateQueryFilter($"PartitionKey eq {user.Key}")))

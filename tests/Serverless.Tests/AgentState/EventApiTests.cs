@@ -18,13 +18,13 @@ public sealed class EventApiTests : ConversationTestBase
         var first = await JsonOf(await Alice.PostAsJsonAsync("/api/v1/events", new { events }), HttpStatusCode.OK);
         Assert.Equal(500, first.GetProperty("stored").GetInt32());
         Assert.Equal(0, first.GetProperty("duplicates").GetInt32());
-        var usage = await Usage("total");
+        var usage = (await Usage("total")).GetRawText();
 
         // The same batch again (a client retrying after a lost answer): nothing stored or counted twice.
         var retried = await JsonOf(await Alice.PostAsJsonAsync("/api/v1/events", new { events }), HttpStatusCode.OK);
         Assert.Equal(0, retried.GetProperty("stored").GetInt32());
         Assert.Equal(500, retried.GetProperty("duplicates").GetInt32());
-        Assert.Equal(usage, await Usage("total"));
+        Assert.Equal(usage, (await Usage("total")).GetRawText());
 
         // A batch half of which was stored before (a partial failure retried with more events): only the new half counts.
         var overlapping = Enumerable.Range(250, 300).Select(Event).ToList();
@@ -37,7 +37,7 @@ public sealed class EventApiTests : ConversationTestBase
         var day2 = Day1.AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         var byDay = totals.GetProperty("days").EnumerateArray().ToDictionary(d => d.GetProperty("day").GetString()!);
         Assert.Equal(30, byDay.Count);
-        Assert.Equal(275, byDay[day1].GetProperty("events").GetInt64() + 0 * 1);
+        Assert.Equal(275, byDay[day1].GetProperty("events").GetInt64());
         Assert.Equal(275, byDay[day2].GetProperty("events").GetInt64());
         Assert.Equal(550 * 3, byDay.Values.Sum(d => d.GetProperty("promptTokens").GetInt64()));
         Assert.Equal(0, byDay.Values.Where(d => d.GetProperty("day").GetString() != day1 && d.GetProperty("day").GetString() != day2).Sum(d => d.GetProperty("events").GetInt64()));
