@@ -41,7 +41,7 @@ internal sealed class BenchWorld
         Missions = new MissionStore(Storage.Users, payloads, Expiry);
         Idempotency = new IdempotencyStore(Storage.Users, Clock, Expiry);
         Sweep = new RetentionSweep(Storage, Expiry);
-        Erasure = new ErasureJobs(Storage, Clock);
+        Erasure = new ErasureJobs(Storage, Clock, new UserKeyHash(new byte[32]));
         Usage = new UsageReports(Storage, Clock);
     }
 

@@ -38,6 +38,11 @@ public static class ProblemCodes
 
     /// <summary>409: the write would exceed a per-user quota (records per collection, collections, bytes).</summary>
     public const string QuotaExceeded = "quota_exceeded";
+    /// <summary>409: the user's data is being erased (<c>DELETE /api/v1/me</c>); nothing is written until it ends.</summary>
+    public const string ErasureInProgress = "erasure_in_progress";
+
+    /// <summary>409: the user's data is under a legal hold, so it cannot be erased.</summary>
+    public const string LegalHold = "legal_hold";
 
     /// <summary>412: <c>If-Match</c> names a version that is no longer current.</summary>
     public const string PreconditionFailed = "precondition_failed";

@@ -2,6 +2,7 @@ using Serverless.Functions.AgentState;
 using Serverless.Functions.Api;
 using Serverless.Functions.Conversations;
 using Serverless.Functions.Identity;
+using Serverless.Functions.Lifecycle;
 using Serverless.Functions.Missions;
 using Serverless.Functions.Storage;
 
@@ -21,6 +22,7 @@ public static class AppServices
         services.AddMissions(configuration);
         services.AddConversations();
         services.AddAgentState();
+        services.AddLifecycle(configuration);
         return services;
     }
 }

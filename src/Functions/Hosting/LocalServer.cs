@@ -2,6 +2,7 @@ using Serverless.Functions.AgentState;
 using Serverless.Functions.Api;
 using Serverless.Functions.Api.OpenApi;
 using Serverless.Functions.Conversations;
+using Serverless.Functions.Lifecycle;
 using Serverless.Functions.Missions;
 using Serverless.Functions.Settings;
 using Serverless.Functions.Timers;
@@ -77,5 +78,6 @@ public static class LocalServer
         ConversationsSetup.MapConversations(api);
         MissionEndpoints.Map(api);
         AgentStateSetup.Map(api);
+        LifecycleEndpoints.Map(api);
     }
 }

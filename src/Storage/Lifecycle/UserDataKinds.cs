@@ -58,8 +58,8 @@ public static class UserDataKinds
         [.. PayloadColumnsOf(MissionStore.ResponseColumns)],
         (_, row) => UserDataKind.PayloadReferences(row, "mission.run", MissionStore.ResponseColumns));
 
-    /// <summary>The lifecycle's own rows about the user: <c>lifecycle|hold</c> and <c>lifecycle|migration|…</c>.</summary>
-    public static UserDataKind Lifecycle { get; } = new("lifecycle", UserRowKeys.Lifecycle, "legal hold and migration records", []);
+    /// <summary>The lifecycle's own rows about the user: <c>lifecycle|hold</c>, <c>lifecycle|migration|…</c> and <c>lifecycle|report|…</c>.</summary>
+    public static UserDataKind Lifecycle { get; } = new("lifecycle", UserRowKeys.Lifecycle, "legal hold, migration records and last reports", []);
 
     /// <summary>Memories: <c>mem|{scope}|{namespace}.|{key}</c>, a JSON value each.</summary>
     public static UserDataKind Memory { get; } = new("memory", UserRowKeys.Memory, "memories (scoped JSON values)", []);

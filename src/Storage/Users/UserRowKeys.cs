@@ -46,8 +46,9 @@ public static class UserRowKeys
     public const string MissionRun = "mrun";
 
     /// <summary>
-    /// Prefix of the lifecycle's own rows about the user: <c>lifecycle|hold</c> (a legal hold) and
-    /// <c>lifecycle|migration|{kind}|{version:D4}</c> (which schema migration ran when).
+    /// Prefix of the lifecycle's own rows about the user: <c>lifecycle|hold</c> (a legal hold),
+    /// <c>lifecycle|migration|{kind}|{version:D4}</c> (which schema migration ran when) and
+    /// <c>lifecycle|report|{name}</c> (the last usage or integrity report).
     /// </summary>
     public const string Lifecycle = "lifecycle";
 
@@ -277,6 +278,9 @@ public static class UserRowKeys
 
     /// <summary>The prefix of every record quota row.</summary>
     public static string RecordMetas => RecordMeta + KeyEncoding.Separator;
+
+    /// <summary>The row holding the user's last report named <paramref name="name"/> (<c>usage</c>, <c>integrity</c>).</summary>
+    public static string ForReport(string name) => KeyEncoding.Compose(Lifecycle, "report", name);
 
     /// <summary>A sequence number as fixed-width digits.</summary>
     public static string Sequence(long sequence) => sequence.ToString("D" + SequenceDigits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);

@@ -43,7 +43,9 @@ public sealed class LifecycleWorld : IAsyncDisposable
         Holds = new LegalHolds(storage.Users, time);
         Sweep = new RetentionSweep(storage, Expiry);
         Orphans = new OrphanSweep(storage, time);
-        Erasure = new ErasureJobs(storage, time);
+        Hashes = new UserKeyHash(Enumerable.Range(0, 32).Select(i => (byte)(i * 7)).ToArray());
+        Erasure = new ErasureJobs(storage, time, Hashes);
+        Jobs = new LifecycleJobs(storage, Expiry, Hashes, TimeSpan.FromDays(1), time);
         Usage = new UsageReports(storage, time);
         Migrations = new MigrationJob(storage.Users, SchemaMigrations.Current, time);
         Memories = new MemoryStore(storage.Users, time);
@@ -83,7 +85,12 @@ public sealed class LifecycleWorld : IAsyncDisposable
 
     public OrphanSweep Orphans { get; }
 
+    public UserKeyHash Hashes { get; }
+
     public ErasureJobs Erasure { get; }
+
+    /// <summary>The per-user jobs and their queue (orphan grace 1 day).</summary>
+    public LifecycleJobs Jobs { get; }
 
     public UsageReports Usage { get; }
 
