@@ -1,4 +1,5 @@
 using Serverless.Bench;
+using Serverless.Bench.AgentState;
 using Serverless.Bench.App;
 using Serverless.Bench.Artifacts;
 using Serverless.Bench.Conversations;
@@ -10,6 +11,7 @@ using Serverless.Bench.Storage;
 // that follow the suite name and returns the process exit code.
 var suites = new SortedDictionary<string, Func<string[], Task<int>>>(StringComparer.Ordinal)
 {
+    ["agent-state"] = AgentStateSuite.RunAsync,
     ["app"] = AppSuite.RunAsync,
     ["artifacts"] = ArtifactsSuite.RunAsync,
     ["conversations"] = ConversationsSuite.RunAsync,

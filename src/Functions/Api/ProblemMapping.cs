@@ -1,4 +1,5 @@
 using Azure;
+using Serverless.Storage.Lifecycle;
 using Serverless.Storage.Tables;
 
 namespace Serverless.Functions.Api;
@@ -30,6 +31,8 @@ public static class ProblemMapping
         BadHttpRequestException { StatusCode: 413 } => (413, ProblemCodes.PayloadTooLarge, "The request body is too large.", exception.Message),
         BadHttpRequestException { StatusCode: 400 } => (400, ProblemCodes.ValidationFailed, "The request is invalid.", "The request could not be read."),
         KeyTooLongException => (400, ProblemCodes.ValidationFailed, "An identifier is too long.", exception.Message),
+        LegalHoldException => (409, ProblemCodes.LegalHold, "Your data is under a legal hold.", "It cannot be erased until the hold is released; ask the operator."),
+        ErasureInProgressException => (409, ProblemCodes.ErasureInProgress, "Your data is being erased.", "Nothing can be written or computed until the erasure ends; follow it at /api/v1/me/erasure."),
         _ when IsTransient(exception) => (503, ProblemCodes.StorageUnavailable, "Storage is busy or unreachable; retry shortly.", null),
         RequestFailedException { Status: 412 } => (412, ProblemCodes.PreconditionFailed, "The resource has changed.", "If-Match does not name the current version."),
         RequestFailedException { Status: 409 } => (409, ProblemCodes.Conflict, "Conflict.", "The resource already exists or was changed concurrently."),

@@ -1,9 +1,11 @@
+using Serverless.Functions.AgentState;
 using Serverless.Functions.Api;
 using Serverless.Functions.Artifacts;
 using Serverless.Functions.Autosave;
 using Serverless.Functions.Conversations;
 using Serverless.Functions.Identity;
 using Serverless.Functions.Integrations;
+using Serverless.Functions.Lifecycle;
 using Serverless.Functions.Missions;
 using Serverless.Functions.Storage;
 
@@ -25,6 +27,9 @@ public static class AppServices
         services.AddArtifacts();
         services.AddAutosave();
         services.AddIntegrations();
+
+        services.AddAgentState();
+        services.AddLifecycle(configuration);
         return services;
     }
 }

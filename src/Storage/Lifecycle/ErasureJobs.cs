@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs.Models;
@@ -18,7 +15,9 @@ namespace Serverless.Storage.Lifecycle;
 /// <remarks>
 /// <para>
 /// The job's state is one row of the jobs table outside the user partition (PartitionKey <c>erasure</c>, RowKey the
-/// user key's SHA-256), holding the user key only while the job runs. Each step records what it is about to erase
+/// user's keyed hash, <see cref="UserKeyHash"/>), holding the user key only while the job runs. Starting a job first
+/// queues it in <see cref="PendingJobs"/> (under the same hash, without the user key), so that a job a crash
+/// interrupted is found and resumed by the jobs timer (<see cref="ResumeAsync"/>); the finished job removes its entry. Each step records what it is about to erase
 /// (counts, and the last row key or blob name counted) under the row's ETag, then erases it; a job resumed after a
 /// crash erases again what is still there without counting it twice, and a second runner on the same job loses the
 /// ETag race and leaves. Cancel <see cref="RunAsync"/> to bound a call's time; call it again to carry on.
@@ -31,7 +30,7 @@ namespace Serverless.Storage.Lifecycle;
 /// </para>
 /// <para>Cost: per 100 rows one query, one job-row write and one transaction; per 5,000 blobs one listing and one job-row write, then one delete per blob.</para>
 /// </remarks>
-public sealed class ErasureJobs(LifecycleStorage storage, TimeProvider time)
+public sealed class ErasureJobs(LifecycleStorage storage, TimeProvider time, UserKeyHash hashes)
 {
     /// <summary>The phase of a finished job.</summary>
     public const string DonePhase = "done";
@@ -43,9 +42,10 @@ public sealed class ErasureJobs(LifecycleStorage storage, TimeProvider time)
     private const string VerifyPhase = "verify";
 
     private readonly LegalHolds holds = new(storage.Users, time);
+    private readonly PendingJobs pending = new(storage.Jobs, time);
 
-    /// <summary>The key of a user's erasure job and receipt: the SHA-256 of their partition key, lower-case hex.</summary>
-    public static string HashOf(UserPartition user) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(user.Key)));
+    /// <summary>The key of a user's erasure job and receipt: their keyed hash (<see cref="UserKeyHash"/>).</summary>
+    public string KeyOf(UserPartition user) => hashes.Of(user);
 
     /// <summary>
     /// Starts erasing the user, or returns the job already under way (idempotent). A finished job's receipt is returned
@@ -56,9 +56,16 @@ public sealed class ErasureJobs(LifecycleStorage storage, TimeProvider time)
     public async Task<ErasureJob> StartAsync(UserPartition user, CancellationToken cancellationToken)
     {
         await RefuseHeldAsync(user, cancellationToken).ConfigureAwait(false);
-        var hash = HashOf(user);
+        var hash = KeyOf(user);
         var existing = await storage.Jobs.FindAsync(JobPartition, hash, cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (existing is not null && (ToJob(existing) is { Done: false } || !await HasDataAsync(user, cancellationToken).ConfigureAwait(false)))
+        if (existing is not null && ToJob(existing).Done && !await HasDataAsync(user, cancellationToken).ConfigureAwait(false))
+        {
+            return ToJob(existing);
+        }
+
+        // Queued before the job row exists, so that a job is never left without the entry that resumes it.
+        await pending.EnqueueAsync(hash, LifecycleJobKinds.Erasure, null, cancellationToken).ConfigureAwait(false);
+        if (existing is not null && !ToJob(existing).Done)
         {
             return ToJob(existing);
         }
@@ -89,6 +96,8 @@ public sealed class ErasureJobs(LifecycleStorage storage, TimeProvider time)
             return ToJob((await storage.Jobs.FindAsync(JobPartition, hash, cancellationToken: cancellationToken).ConfigureAwait(false))!);
         }
 
+        // Again after the row: the runner of the job this one replaced may have removed the entry in between.
+        await pending.EnqueueAsync(hash, LifecycleJobKinds.Erasure, null, cancellationToken).ConfigureAwait(false);
         return ToJob(row);
     }
 
@@ -98,9 +107,31 @@ public sealed class ErasureJobs(LifecycleStorage storage, TimeProvider time)
     /// <exception cref="LegalHoldException">A legal hold was placed on the user since the job started.</exception>
     public async Task<ErasureJob> RunAsync(UserPartition user, CancellationToken cancellationToken)
     {
-        var hash = HashOf(user);
-        var row = await storage.Jobs.FindAsync(JobPartition, hash, cancellationToken: cancellationToken).ConfigureAwait(false)
+        var row = await storage.Jobs.FindAsync(JobPartition, KeyOf(user), cancellationToken: cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException("No erasure job was started for this user.");
+        return await RunJobAsync(user, row, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Carries on the job with key <paramref name="jobKey"/> (a <see cref="PendingJob.UserHash"/>), for a runner that
+    /// knows no user: the job row holds the user key while it runs.
+    /// </summary>
+    /// <returns>The job afterwards, or null when there is none.</returns>
+    /// <exception cref="LegalHoldException">A legal hold was placed on the user since the job started.</exception>
+    public async Task<ErasureJob?> ResumeAsync(string jobKey, CancellationToken cancellationToken)
+    {
+        var row = await storage.Jobs.FindAsync(JobPartition, jobKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (row is null || ToJob(row).Done || row.GetString("UserKey") is not { } userKey)
+        {
+            return row is null ? null : ToJob(row);
+        }
+
+        return await RunJobAsync(UserPartition.FromKey(userKey), row, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ErasureJob> RunJobAsync(UserPartition user, TableEntity row, CancellationToken cancellationToken)
+    {
+        var hash = row.RowKey;
         var state = new JobState(row);
         try
         {
@@ -126,10 +157,21 @@ public sealed class ErasureJobs(LifecycleStorage storage, TimeProvider time)
         }
 
         var latest = await storage.Jobs.FindAsync(JobPartition, hash, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (latest is not null && ToJob(latest).Done)
+        {
+            await pending.RemoveAsync(hash, LifecycleJobKinds.Erasure, cancellationToken).ConfigureAwait(false);
+
+            // A new job may have replaced the receipt meanwhile (the user wrote and asked again): it keeps its entry.
+            if (await storage.Jobs.FindAsync(JobPartition, hash, cancellationToken: cancellationToken).ConfigureAwait(false) is { } now && !ToJob(now).Done)
+            {
+                await pending.EnqueueAsync(hash, LifecycleJobKinds.Erasure, null, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         return ToJob(latest ?? row);
     }
 
-    /// <summary>The job or receipt of the user with key hash <paramref name="userHash"/>, or null.</summary>
+    /// <summary>The job or receipt with key <paramref name="userHash"/> (<see cref="KeyOf"/>), or null.</summary>
     public async Task<ErasureJob?> GetAsync(string userHash, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(userHash);
@@ -139,7 +181,7 @@ public sealed class ErasureJobs(LifecycleStorage storage, TimeProvider time)
 
     /// <summary>Whether an erasure of the user is under way (the API should then refuse the user's writes).</summary>
     public async Task<bool> IsErasingAsync(UserPartition user, CancellationToken cancellationToken) =>
-        await GetAsync(HashOf(user), cancellationToken).ConfigureAwait(false) is { Done: false };
+        await GetAsync(KeyOf(user), cancellationToken).ConfigureAwait(false) is { Done: false };
 
     /// <summary>The users whose erasure is unfinished (for a timer that resumes jobs after a crash).</summary>
     public async Task<IReadOnlyList<UserPartition>> UnfinishedAsync(CancellationToken cancellationToken)
@@ -203,8 +245,8 @@ public sealed class ErasureJobs(LifecycleStorage storage, TimeProvider time)
 
     /// <summary>
     /// Entries naming the user in the index tables (each a scan of the whole table, filtered by RowKey: erasures are
-    /// rare, and an index row does not say which user it is without its key), and the orphan sweep's position if it
-    /// names the user.
+    /// rare, and an index row does not say which user it is without its key), the user's other queued lifecycle jobs,
+    /// and the orphan sweep's and the backfill's positions if they name the user.
     /// </summary>
     private async Task EraseIndexesAsync(UserPartition user, JobState state, CancellationToken cancellationToken)
     {
@@ -218,17 +260,51 @@ public sealed class ErasureJobs(LifecycleStorage storage, TimeProvider time)
             }
         }
 
+        await ForgetUserJobsAsync(state.Key, cancellationToken).ConfigureAwait(false);
         if (await storage.Jobs.FindAsync(OrphanSweepCursor.Partition, OrphanSweepCursor.Row, cancellationToken: cancellationToken).ConfigureAwait(false) is { } cursor && cursor.GetString("UserKey") == user.Key)
         {
             await storage.Jobs.DeleteRowAsync(cursor.PartitionKey, cursor.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
         }
 
+        if (await storage.Jobs.FindAsync(ExpiryBackfill.MarkerPartition, ExpiryBackfill.MarkerRow, cancellationToken: cancellationToken).ConfigureAwait(false) is { } backfill
+            && backfill.GetString(ExpiryBackfill.ContinuationColumn) is { } position && position.Contains(user.Key, StringComparison.Ordinal))
+        {
+            // The scan it was in starts over (it is idempotent); a conflict means a runner moved it on already.
+            backfill[ExpiryBackfill.ContinuationColumn] = string.Empty;
+            try
+            {
+                await storage.Jobs.ReplaceAsync(backfill, backfill.ETag, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException e) when (e.Status is 404 or 412)
+            {
+                // Moved or gone meanwhile: this phase runs again and looks at it again.
+                return;
+            }
+        }
+
         await state.SaveAsync(storage.Jobs, VerifyPhase, string.Empty, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Ends the job when the partition and the blob prefix are empty; otherwise (the user wrote meanwhile) goes round again.</summary>
+    /// <summary>Removes the user's queued lifecycle jobs other than this erasure (they hold the user key).</summary>
+    private async Task ForgetUserJobsAsync(string hash, CancellationToken cancellationToken)
+    {
+        foreach (var job in await pending.OfUserAsync(hash, cancellationToken).ConfigureAwait(false))
+        {
+            if (job.Kind != LifecycleJobKinds.Erasure)
+            {
+                await pending.RemoveAsync(hash, job.Kind, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Ends the job when the partition and the blob prefix are empty; otherwise (the user wrote meanwhile) goes round
+    /// again. A job queued for the user meanwhile (a request that passed the write check just before the job started)
+    /// is removed first.
+    /// </summary>
     private async Task VerifyAsync(UserPartition user, JobState state, CancellationToken cancellationToken)
     {
+        await ForgetUserJobsAsync(state.Key, cancellationToken).ConfigureAwait(false);
         if (await HasDataAsync(user, cancellationToken).ConfigureAwait(false))
         {
             state.Pass++;
@@ -269,6 +345,9 @@ public sealed class ErasureJobs(LifecycleStorage storage, TimeProvider time)
     private sealed class JobState(TableEntity row)
     {
         private ETag etag = row.ETag;
+
+        /// <summary>The job's key (the user's keyed hash).</summary>
+        public string Key => row.RowKey;
 
         public string Phase { get; private set; } = row.GetString("Phase") ?? RowsPhase;
 

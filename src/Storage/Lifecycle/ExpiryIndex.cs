@@ -83,8 +83,18 @@ public sealed class ExpiryIndex
             throw new ArgumentException($"Rule {rule.Name} expires rows by their own time: use {nameof(ScheduleRowsAsync)}.", nameof(rule));
         }
 
-        var retention = await RetentionSettings.ReadAsync(settings, user, rule, cancellationToken).ConfigureAwait(false) ?? Policy.DefaultFor(rule);
+        var retention = await RetentionOfAsync(user, rule, cancellationToken).ConfigureAwait(false);
         return await PutAsync(user.Key, rule, subject, from, from + retention, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The user's retention for <paramref name="rule"/>: their <c>_retention</c> setting if the rule allows one, else the
+    /// deployment's (one point read). What the sweep purges by, and so what a restore window must be measured with.
+    /// </summary>
+    public async Task<TimeSpan> RetentionOfAsync(UserPartition user, RetentionRule rule, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        return await RetentionSettings.ReadAsync(settings, user, rule, cancellationToken).ConfigureAwait(false) ?? Policy.DefaultFor(rule);
     }
 
     /// <summary>
@@ -111,7 +121,7 @@ public sealed class ExpiryIndex
 
         try
         {
-            var retention = await RetentionSettings.ReadAsync(settings, user, rule, cancellationToken).ConfigureAwait(false) ?? Policy.DefaultFor(rule);
+            var retention = await RetentionOfAsync(user, rule, cancellationToken).ConfigureAwait(false);
             await PutAsync(user.Key, rule, subject, hour, hour + BucketWidth + retention, cancellationToken).ConfigureAwait(false);
         }
         catch

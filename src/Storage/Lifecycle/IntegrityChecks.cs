@@ -260,7 +260,7 @@ public sealed class IntegrityChecks(LifecycleStorage storage, ExpiryIndex expiry
                 }
             }
 
-            // Every other kind whose rows reference blobs (mission runs, artifacts, and any kind registered later).
+            // Every other kind whose rows may reference blobs (mission runs, runs, records, artifacts, autosave): the registry says which.
             foreach (var kind in UserDataKinds.Referencing.Where(k => k != UserDataKinds.Message && k != UserDataKinds.Segment))
             {
                 foreach (var row in await Rows(kind, kind.ReferenceColumns).ConfigureAwait(false))

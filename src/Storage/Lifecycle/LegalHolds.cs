@@ -45,3 +45,6 @@ public sealed class LegalHolds(TableClient users, TimeProvider time)
 
 /// <summary>The user is under a legal hold, so their data may not be erased.</summary>
 public sealed class LegalHoldException() : InvalidOperationException("The user's data is under a legal hold; it cannot be erased until the hold is released.");
+
+/// <summary>The user's data is being erased: nothing is written or computed for them until the erasure ends.</summary>
+public sealed class ErasureInProgressException() : InvalidOperationException("The user's data is being erased; nothing can be written or computed for them until the erasure ends.");

@@ -1,5 +1,9 @@
 using Serverless.Storage.Artifacts;
 using Serverless.Storage.Autosave;
+using Serverless.Storage.Events;
+using Serverless.Storage.Records;
+using Serverless.Storage.Runs;
+using Serverless.Storage.Usage;
 using Serverless.Storage.Users;
 
 namespace Serverless.Storage.Lifecycle;
@@ -32,8 +36,23 @@ public static class RetentionRules
     public static RetentionRule Autosave { get; } = RetentionRule.ForRows(
         UserDataKinds.Autosave, TimeSpan.FromMinutes(30), userOverridable: false, [AutosaveStore.SavedAtColumn], row => row.GetDateTimeOffset(AutosaveStore.SavedAtColumn));
 
+
+    /// <summary>Runs, 90 days after they were created: the run, its list rows and offloaded texts, and its place in the counters.</summary>
+    public static RetentionRule Runs { get; } = RetentionRule.WithPurge("run", UserDataKinds.Run, RetentionScope.Rows, TimeSpan.FromDays(90), userOverridable: true, RunPurge.RunAsync);
+
+    /// <summary>Events, 90 days after their time; the purge reads only the expired range (event rows sort by time).</summary>
+    public static RetentionRule Events { get; } = RetentionRule.ForTimeOrderedRows(
+        UserDataKinds.Event, TimeSpan.FromDays(90), userOverridable: true, [EventStore.TimeColumn], row => row.GetDateTimeOffset(EventStore.TimeColumn), EventStore.AtOrBefore);
+
+    /// <summary>Daily usage rollups, 400 days after their day ends (a year's charts); the purge reads only the expired days.</summary>
+    public static RetentionRule Usage { get; } = RetentionRule.ForTimeOrderedRows(
+        UserDataKinds.Usage, TimeSpan.FromDays(400), userOverridable: true, [], UsageRollups.EndOfDay, (user, cutoff) => UsageRollups.Before(user, UserRowKeys.Day(cutoff)));
+
+    /// <summary>A record whose <c>expiresAt</c> has passed: the record and its list rows, and its place in the quota counters.</summary>
+    public static RetentionRule ExpiredRecord { get; } = RetentionRule.WithPurge("record.expired", UserDataKinds.Record, RetentionScope.Subject, TimeSpan.Zero, userOverridable: false, RecordPurge.RunAsync);
+
     /// <summary>Every rule.</summary>
-    public static IReadOnlyList<RetentionRule> All { get; } = [DeletedThread, DeletedMission, Idempotency, Artifact, Autosave];
+    public static IReadOnlyList<RetentionRule> All { get; } = [DeletedThread, DeletedMission, Idempotency, Runs, Events, Usage, ExpiredRecord, Artifact, Autosave];
 
     /// <summary>The rule with that name, or null.</summary>
     public static RetentionRule? Named(string name) => All.FirstOrDefault(r => r.Name == name);

@@ -20,6 +20,12 @@ public static class UserBlobNames
     /// <summary>Folder of an autosave slot's state when it is too large for its row: <c>{userKey}/autosave/{slot}/…</c>.</summary>
     public const string Autosave = "autosave";
 
+    /// <summary>Folder of a run's offloaded input, output and error: <c>{userKey}/run/{runId}/…</c>.</summary>
+    public const string Runs = "run";
+
+    /// <summary>Folder of a collection's record documents over 64 KiB: <c>{userKey}/rec/{collection}/…</c>.</summary>
+    public const string Records = "rec";
+
     /// <summary>The prefix of every blob of a user (ends with '/', so user "ab" never matches "abc").</summary>
     public static string Of(string userKey) => userKey + "/";
 

@@ -53,7 +53,8 @@ public sealed partial class LocalRunScriptTests
 
         try
         {
-            var token = await tokenSeen.Task.WaitAsync(TimeSpan.FromMinutes(4));
+            // scripts/run builds the app first; on a loaded 2-core machine that alone can take minutes.
+            var token = await tokenSeen.Task.WaitAsync(TimeSpan.FromMinutes(8));
             using var http = new HttpClient { BaseAddress = new Uri($"http://localhost:{ports[0]}") };
             await WaitForHealthAsync(http, TimeSpan.FromSeconds(60));
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Reflection;
 using System.Text.Json;
+using Serverless.Functions.AgentState;
 using Serverless.Functions.Api;
 using Serverless.Functions.Artifacts;
 using Serverless.Functions.Autosave;
@@ -28,6 +29,7 @@ public sealed class SettingsDocumentationTests
         { LifecycleOptions.Section, typeof(LifecycleOptions) },
         { ArtifactOptions.Section, typeof(ArtifactOptions) },
         { AutosaveOptions.Section, typeof(AutosaveOptions) },
+        { RecordOptions.Section, typeof(RecordOptions) },
     };
 
     [Theory]

@@ -51,11 +51,11 @@ public sealed class ErasureTests : IAsyncLifetime
         Assert.Equal(usage.BlobBytes, receipt.Erased.Sum(k => k.BlobBytes));
         Assert.True(receipt.Erased.Single(k => k.Kind == "index.expiry").Rows >= 2);
         Assert.Equal(1, receipt.Erased.Single(k => k.Kind == "index.missionDue").Rows);
-        var stored = await world.Storage.Jobs.FindAsync("erasure", ErasureJobs.HashOf(user));
+        var stored = await world.Storage.Jobs.FindAsync("erasure", world.Erasure.KeyOf(user));
         var text = JsonSerializer.Serialize(stored!.ToDictionary(p => p.Key, p => p.Value?.ToString()));
         Assert.DoesNotContain(UserId, text, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain(user.Key, text, StringComparison.OrdinalIgnoreCase);
-        AssertSame(receipt, await world.Erasure.GetAsync(ErasureJobs.HashOf(user), default));
+        AssertSame(receipt, await world.Erasure.GetAsync(world.Erasure.KeyOf(user), default));
     }
 
     [Fact]

@@ -123,8 +123,9 @@ public sealed class UsageAndIntegrityTests : IAsyncLifetime
         }
 
         clock.Now = clock.Now.AddDays(31);
-        var report = await new ExpiryBackfill(old.Storage, old.Expiry).RunAsync(null, default);
-        Assert.Equal(new BackfillReport(2, 2, 2), report);
+        var progress = await new ExpiryBackfill(old.Storage, old.Expiry).RunPagesAsync(10, default);
+        Assert.True(progress.Done);
+        Assert.Equal(new BackfillReport(2, 2, 2), progress.Scheduled);
 
         var swept = await old.Sweep.RunAsync(false, 100, default);
         Assert.Equal(6, swept.Purged);

@@ -2,6 +2,10 @@ using Azure.Data.Tables;
 using Serverless.Storage.Artifacts;
 using Serverless.Storage.Conversations;
 using Serverless.Storage.Integrations;
+using Serverless.Storage.Events;
+using Serverless.Storage.Memories;
+using Serverless.Storage.Records;
+using Serverless.Storage.Runs;
 using Serverless.Storage.Lifecycle;
 using Serverless.Storage.Missions;
 using Serverless.Storage.Tables;
@@ -69,6 +73,17 @@ internal static class UserWorkload
         await world.Integrations.PutAsync(
             user, new IntegrationRecord("github", "{\"org\":\"acme\"}", new Dictionary<string, StoredSecret> { ["token"] = new("k1:AAAA", null, now) }, now, now), null, false, default);
 
+        // Agent state: a memory (and its word rows), a run with an offloaded input (list rows, counters), events (and the
+        // usage rollups they and the appends above feed), records with a document over 64 KiB, a child and quota counters.
+        await world.Memories.PutAsync(user, "user", "prefs.ui", "theme", new MemoryWrite("\"dark mode please\"", ["ui"], "t1", 1), null, false, null, default);
+        await world.Runs.CreateAsync(user, new RunRecord(
+            "r1", "tool", "search", RunStatuses.Running, "t1", 1, null, null, "\"" + new string('i', ConversationLimits.InlineMaxChars + 10) + "\"", null, null,
+            "gpt", 5, 6, 0.1, null, now, now, now, null), null, default);
+        await world.Events.AppendAsync(user, [new NewEvent("e1", "search", now, "{\"q\":\"x\"}", "gpt", 1, 2, 0.01, 30, null)], default);
+        var big = "{\"blob\":\"" + new string('d', RecordStore.InlineMaxBytes) + "\"}";
+        await world.Records.WriteAsync(user, "cells", "c1", _ => new RecordState(big, "running", null, null, new Dictionary<string, long> { ["n"] = 1 }), false, null, true, null, default);
+        await world.Records.WriteAsync(user, "cells", "c2", _ => new RecordState("{}", null, "c1", null, new Dictionary<string, long>()), false, null, true, null, default);
+
         await world.Migrations.RunAsync(user, default);
     }
 
@@ -90,7 +105,8 @@ internal static class UserWorkload
     /// <summary>Every blob name under the user's prefix, listed raw.</summary>
     public static Task<List<string>> BlobsAsync(LifecycleWorld world, UserPartition user) => world.Storage.Payloads.ListNamesAsync(user.Key + "/");
 
-    public static NewMessage Message(string? clientId, string content) => new(clientId, "user", content, null, null, 1, 1, null, null);
+    /// <summary>A user message that reports no usage (so it touches no usage rollup row; the events above feed those).</summary>
+    public static NewMessage Message(string? clientId, string content) => new(clientId, "user", content, null, null, null, null, null, null);
 
     private static MissionRunRecord Run(string missionId, DateTimeOffset at, Serverless.Storage.Payloads.PayloadReference? body) => new(
         missionId, MissionStore.NewRunId(at), "firing", at, at, 1, 10, "succeeded", 200, null, "ok", false, 4096, false, "text/plain", body);

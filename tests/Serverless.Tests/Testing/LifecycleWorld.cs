@@ -5,6 +5,11 @@ using Serverless.Storage.Artifacts;
 using Serverless.Storage.Autosave;
 using Serverless.Storage.Conversations;
 using Serverless.Storage.Integrations;
+using Serverless.Storage.Events;
+using Serverless.Storage.Memories;
+using Serverless.Storage.Records;
+using Serverless.Storage.Runs;
+using Serverless.Storage.Usage;
 using Serverless.Storage.Lifecycle;
 using Serverless.Storage.Missions;
 using Serverless.Storage.Payloads;
@@ -41,12 +46,20 @@ public sealed class LifecycleWorld : IAsyncDisposable
         Holds = new LegalHolds(storage.Users, time);
         Sweep = new RetentionSweep(storage, Expiry);
         Orphans = new OrphanSweep(storage, time);
-        Erasure = new ErasureJobs(storage, time);
+        Hashes = new UserKeyHash(Enumerable.Range(0, 32).Select(i => (byte)(i * 7)).ToArray());
+        Erasure = new ErasureJobs(storage, time, Hashes);
+        Jobs = new LifecycleJobs(storage, Expiry, Hashes, TimeSpan.FromDays(1), time);
         Usage = new UsageReports(storage, time);
         Migrations = new MigrationJob(storage.Users, SchemaMigrations.Current, time);
         Artifacts = new ArtifactStore(storage.Users, Payloads, Expiry, time);
         Autosaves = new AutosaveStore(storage.Users, Payloads, Expiry, time);
         Integrations = new IntegrationStore(storage.Users);
+
+        Memories = new MemoryStore(storage.Users, time);
+        Runs = new RunStore(storage.Users, Payloads, Expiry, time);
+        Events = new EventStore(storage.Users, Expiry, time);
+        Rollups = new UsageStore(storage.Users);
+        Records = new RecordStore(storage.Users, Payloads, Expiry, time, RecordQuotas.Default);
     }
 
     public LifecycleStorage Storage { get; }
@@ -79,7 +92,12 @@ public sealed class LifecycleWorld : IAsyncDisposable
 
     public OrphanSweep Orphans { get; }
 
+    public UserKeyHash Hashes { get; }
+
     public ErasureJobs Erasure { get; }
+
+    /// <summary>The per-user jobs and their queue (orphan grace 1 day).</summary>
+    public LifecycleJobs Jobs { get; }
 
     public UsageReports Usage { get; }
 
@@ -90,6 +108,15 @@ public sealed class LifecycleWorld : IAsyncDisposable
     public AutosaveStore Autosaves { get; }
 
     public IntegrationStore Integrations { get; }
+    public MemoryStore Memories { get; }
+
+    public RunStore Runs { get; }
+
+    public EventStore Events { get; }
+
+    public UsageStore Rollups { get; }
+
+    public RecordStore Records { get; }
 
     public IntegrityChecks Integrity(TimeSpan orphanGrace) => new(Storage, Expiry, orphanGrace);
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Serverless.Functions.AgentState;
 using Serverless.Functions.Api;
 using Serverless.Functions.Artifacts;
 using Serverless.Functions.Autosave;
@@ -137,6 +138,49 @@ public sealed class WorkerFunctionTests : IAsyncLifetime
         Assert.Equal(206, range.Status);
         Assert.Equal("0\nlin", range.Body);
         Assert.Equal($"bytes 5-9/{content.Length}", range.Headers.ContentRange.ToString());
+        Assert.Equal(404, stranger.Status);
+    }
+
+    [Fact]
+    public async Task AgentState_MemoryRunEventsUsageAndRecord_ThroughTheFunctions()
+    {
+        var memory = await worker.InvokeAsync<MemoryFunctions>(nameof(MemoryFunctions.PutMemory),
+            WorkerTestApp.Request("PUT", "/api/v1/memories/user/prefs/theme", """{"value":"dark"}""", "alice"),
+            (f, r) => f.PutMemory(r, "user", "prefs", "theme", CancellationToken.None));
+        var found = await worker.InvokeAsync<MemoryFunctions>(nameof(MemoryFunctions.ListMemories),
+            WorkerTestApp.Request("GET", "/api/v1/memories/user?q=dark", userId: "alice"),
+            (f, r) => f.ListMemories(r, "user", CancellationToken.None));
+        var run = await worker.InvokeAsync<RunFunctions>(nameof(RunFunctions.CreateRun),
+            WorkerTestApp.Request("POST", "/api/v1/runs", """{"id":"r1","kind":"tool","name":"search","status":"running"}""", "alice"),
+            (f, r) => f.CreateRun(r, CancellationToken.None));
+        var patched = await worker.InvokeAsync<RunFunctions>(nameof(RunFunctions.PatchRun),
+            WorkerTestApp.Request("PATCH", "/api/v1/runs/r1", """{"status":"succeeded"}""", "alice"),
+            (f, r) => f.PatchRun(r, "r1", CancellationToken.None));
+        var time = DateTimeOffset.UtcNow.ToString("o");
+        var events = await worker.InvokeAsync<EventFunctions>(nameof(EventFunctions.AppendEvents),
+            WorkerTestApp.Request("POST", "/api/v1/events", $$"""{"events":[{"id":"e1","type":"search","time":"{{time}}","promptTokens":7}]}""", "alice"),
+            (f, r) => f.AppendEvents(r, CancellationToken.None));
+        var usage = await worker.InvokeAsync<EventFunctions>(nameof(EventFunctions.GetUsage),
+            WorkerTestApp.Request("GET", "/api/v1/usage", userId: "alice"),
+            (f, r) => f.GetUsage(r, CancellationToken.None));
+        var record = await worker.InvokeAsync<RecordFunctions>(nameof(RecordFunctions.CreateRecord),
+            WorkerTestApp.Request("POST", "/api/v1/records/agents", """{"id":"a1","status":"active"}""", "alice"),
+            (f, r) => f.CreateRecord(r, "agents", CancellationToken.None));
+        var incremented = await worker.InvokeAsync<RecordFunctions>(nameof(RecordFunctions.IncrementCounter),
+            WorkerTestApp.Request("POST", "/api/v1/records/agents/a1/increment", """{"counter":"tasksCompleted","by":2}""", "alice"),
+            (f, r) => f.IncrementCounter(r, "agents", "a1", CancellationToken.None));
+        var stranger = await worker.InvokeAsync<RecordFunctions>(nameof(RecordFunctions.GetRecord),
+            WorkerTestApp.Request("GET", "/api/v1/records/agents/a1", userId: "mallory"),
+            (f, r) => f.GetRecord(r, "agents", "a1", CancellationToken.None));
+
+        Assert.Equal(201, memory.Status);
+        Assert.Equal("theme", Assert.Single(found.Json.GetProperty("data").EnumerateArray()).GetProperty("key").GetString());
+        Assert.Equal(201, run.Status);
+        Assert.Equal("succeeded", patched.Json.GetProperty("status").GetString());
+        Assert.Equal(1, events.Json.GetProperty("stored").GetInt32());
+        Assert.Equal(7, usage.Json.GetProperty("days").EnumerateArray().Last().GetProperty("promptTokens").GetInt64());
+        Assert.Equal(201, record.Status);
+        Assert.Equal(2, incremented.Json.GetProperty("counters").GetProperty("tasksCompleted").GetInt64());
         Assert.Equal(404, stranger.Status);
     }
 

@@ -32,6 +32,10 @@ internal sealed class ApiDocumentTransformer : IOpenApiDocumentTransformer
             new OpenApiTag { Name = "Artifacts", Description = "Files of any kind (snapshots, recordings, diffs, logs, exports, attachments): streamed upload and download, ranges, quota." },
             new OpenApiTag { Name = "Autosave", Description = "Crash-recovery state, saved every few seconds, kept for a recovery window." },
             new OpenApiTag { Name = "Integrations", Description = "Integration configuration with write-only, encrypted secrets that missions reference." },
+            new OpenApiTag { Name = "Memories", Description = "Scoped memories (user, space, app) by namespace and key, with word search." },
+            new OpenApiTag { Name = "Runs", Description = "Tool runs, automation runs and agent tasks with validated status moves and counts." },
+            new OpenApiTag { Name = "Events", Description = "Batched events and daily usage rollups." },
+            new OpenApiTag { Name = "Records", Description = "Typed per-user collections of JSON documents with status, parent, counters and expiry." },
         ]);
         document.Components ??= new OpenApiComponents();
         document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
