@@ -4,7 +4,8 @@
 // scripts/publish produces (README: "Deploying to Azure").
 //
 //   az deployment group create -g <rg> -f infra/main.bicep \
-//     -p appName=<name> authIssuer=<iss> authAudience=<aud> authJwksUri=<jwks url> cursorSigningKey=<base64 32 bytes>
+//     -p appName=<name> authIssuer=<iss> authAudience=<aud> authJwksUri=<jwks url> cursorSigningKey=<base64 32 bytes> \
+//        lifecycleReceiptKey=<base64 32 bytes>
 //
 // Not validated by CI: the Bicep compiler and Azure are not reachable from our build machines.
 
@@ -44,6 +45,19 @@ param allowedOrigins array = []
 
 @description('When MissionsTick runs (NCRONTAB with seconds, UTC); the [TimerTrigger] reads it as %Missions:TickSchedule%.')
 param missionsTickSchedule string = '0 * * * * *'
+
+@description('Base64 key of at least 32 bytes that names erasure receipts (a keyed hash of the user); keep it for as long as receipts are kept.')
+@secure()
+param lifecycleReceiptKey string
+
+@description('When RetentionSweep runs (NCRONTAB with seconds, UTC); the [TimerTrigger] reads it as %Lifecycle:RetentionSchedule%.')
+param lifecycleRetentionSchedule string = '0 */15 * * * *'
+
+@description('When OrphanSweep runs (NCRONTAB with seconds, UTC); the [TimerTrigger] reads it as %Lifecycle:OrphanSweepSchedule%.')
+param lifecycleOrphanSweepSchedule string = '0 30 3 * * *'
+
+@description('When LifecycleJobs runs (NCRONTAB with seconds, UTC); the [TimerTrigger] reads it as %Lifecycle:JobsSchedule%.')
+param lifecycleJobsSchedule string = '30 * * * * *'
 
 @description('Most instances Flex Consumption may scale out to.')
 param maximumInstanceCount int = 40
@@ -170,6 +184,12 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'Auth__RequireAuthenticatedRole', value: string(requireAuthenticatedRole) }
         { name: 'Api__CursorSigningKey', value: cursorSigningKey }
         { name: 'Missions__TickSchedule', value: missionsTickSchedule }
+        // The host refuses bodies over 100 MB unless told otherwise; artifacts go up to Artifacts:MaxUploadBytes (256 MiB).
+        { name: 'FUNCTIONS_REQUEST_BODY_SIZE_LIMIT', value: '268435456' }
+        { name: 'Lifecycle__ReceiptKey', value: lifecycleReceiptKey }
+        { name: 'Lifecycle__RetentionSchedule', value: lifecycleRetentionSchedule }
+        { name: 'Lifecycle__OrphanSweepSchedule', value: lifecycleOrphanSweepSchedule }
+        { name: 'Lifecycle__JobsSchedule', value: lifecycleJobsSchedule }
       ], [for (origin, i) in allowedOrigins: { name: 'Api__AllowedOrigins__${i}', value: origin }])
     }
   }

@@ -1,5 +1,6 @@
 using Serverless.Functions.Hosting;
 using Serverless.Functions.Identity;
+using Serverless.Functions.Lifecycle;
 
 // One assembly, two ways to serve the same API (design.md §2).
 if (FunctionsHost.StartedUs(args))
@@ -12,10 +13,15 @@ if (FunctionsHost.StartedUs(args))
 // Otherwise the local ASP.NET Core server: scripts/run without Core Tools, tests, benchmarks.
 var app = LocalServer.Build(args);
 
-// One-shot commands (minting a development token) run instead of the server.
+// One-shot commands (minting a development token, operator commands) run instead of the server.
 if (DevelopmentTokenCommand.TryRun(args, app.Services) is { } exitCode)
 {
     return exitCode;
+}
+
+if (await AdminCommand.TryRunAsync(args, app.Services) is { } adminExitCode)
+{
+    return adminExitCode;
 }
 
 await app.RunAsync();

@@ -95,6 +95,41 @@ public static class StorageWrites
         }
     }
 
+    /// <summary>
+    /// Deletes rows in entity group transactions of up to 100 per partition, each under the ETag it carries
+    /// (<see cref="ETag.All"/> for any version). A row already gone (404) or changed since it was read (412) is
+    /// left out and the rest of its transaction sent again, so a sweep racing another sweep, or resuming after a
+    /// crash, deletes each row once and counts only what it deleted.
+    /// </summary>
+    /// <returns>The rows this call deleted.</returns>
+    public static async Task<IReadOnlyList<TableEntity>> DeleteRowsAsync(this TableClient table, IEnumerable<TableEntity> rows, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(rows);
+        var deleted = new List<TableEntity>();
+        foreach (var chunk in rows.GroupBy(r => r.PartitionKey, StringComparer.Ordinal).SelectMany(p => p.Chunk(100)))
+        {
+            var pending = chunk.ToList();
+            while (pending.Count > 0)
+            {
+                try
+                {
+                    await table.SubmitAsync(
+                        pending.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, r.ETag == default ? ETag.All : r.ETag)).ToList(),
+                        cancellationToken).ConfigureAwait(false);
+                    deleted.AddRange(pending);
+                    break;
+                }
+                catch (RequestFailedException e) when (e.Status is 404 or 412 && e.FailedActionIndex() is { } failed && failed >= 0 && failed < pending.Count)
+                {
+                    pending.RemoveAt(failed);
+                }
+            }
+        }
+
+        return deleted;
+    }
+
     /// <summary>The index of the transaction action a failure names, from the SDK's exception or a <see cref="RetriedConflictException"/>.</summary>
     public static int? FailedActionIndex(this RequestFailedException exception) => exception switch
     {

@@ -90,6 +90,7 @@ internal static class AppSuite
         ["Auth__Issuer"] = BenchToken.Issuer,
         ["Auth__Audience"] = BenchToken.Audience,
         ["Api__CursorSigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        ["Lifecycle__ReceiptKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
         ["Api__RateLimit__PermitsPerMinute"] = "60000000",
         ["Api__RateLimit__Burst"] = "10000000",
     };

@@ -57,7 +57,7 @@ internal static class CompressionPart
             }
 
             await deployment.CreateThreadAsync(kind.Name);
-            await deployment.FillAsync(kind.Name, messages.Count, ConversationLimits.MaxAppendRows,
+            await deployment.FillAsync(kind.Name, messages.Count, ConversationLimits.MaxAppendRowsWithUsage,
                 i => new NewMessage(null, i % 2 == 0 ? "user" : "assistant", messages[i], null, "bench-model", 100, 200, 0.001, null), $"compression fill {kind.Name}");
             await MeasureOneAsync(app, kind.Name, messages.Count);
         }

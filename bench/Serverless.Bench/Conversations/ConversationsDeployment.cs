@@ -8,6 +8,7 @@ using Serverless.Bench.App;
 using Serverless.Functions.Api;
 using Azure.Storage.Blobs;
 using Serverless.Storage.Conversations;
+using Serverless.Storage.Lifecycle;
 using Serverless.Storage.Pipeline;
 using Serverless.Storage.Payloads;
 using Azure.Data.Tables;
@@ -43,20 +44,25 @@ internal sealed class ConversationsDeployment
         {
             Users = Azurite.UniqueName("cu"),
             Due = Azurite.UniqueName("cd"),
+            Expiry = Azurite.UniqueName("ce"),
+            Lifecycle = Azurite.UniqueName("cj"),
             Payloads = Azurite.UniqueName("cp"),
         };
         environment = AppSuite.ServerEnvironment(azurite.ConnectionString, secret);
         environment["Storage__UserTable"] = names.Users;
         environment["Storage__DueTable"] = names.Due;
+        environment["Storage__ExpiryTable"] = names.Expiry;
+        environment["Storage__LifecycleTable"] = names.Lifecycle;
         environment["Storage__PayloadContainer"] = names.Payloads;
         environment["Api__CursorSigningKey"] = cursorKey;
 
         var counted = azurite.Connect(RoundTrips.AddTo);
         Table = counted.Tables.GetTableClient(names.Users);
         Payloads = counted.Blobs.GetBlobContainerClient(names.Payloads);
-        Threads = new ThreadStore(Table, TimeProvider.System);
+        Expiry = counted.Tables.GetTableClient(names.Expiry);
+        Threads = new ThreadStore(Table, TimeProvider.System, new ExpiryIndex(Expiry, new SettingsStore(Table), new RetentionPolicy(), TimeProvider.System));
         Messages = new MessageStore(Table, Threads, new PayloadStore(Payloads), TimeProvider.System);
-        tables = [Table, azurite.Table(names.Due)];
+        tables = [Table, azurite.Table(names.Due), Expiry, azurite.Table(names.Lifecycle)];
         containers = [Payloads];
     }
 
@@ -71,6 +77,9 @@ internal sealed class ConversationsDeployment
 
     /// <summary>The app's user table, through our client.</summary>
     public TableClient Table { get; }
+
+    /// <summary>The expiry index the app writes when threads are deleted (the raw stores write it too).</summary>
+    public TableClient Expiry { get; }
 
     /// <summary>The app's payload container, through our client.</summary>
     public BlobContainerClient Payloads { get; }
@@ -111,6 +120,7 @@ internal sealed class ConversationsDeployment
     {
         var deployment = new ConversationsDeployment(server, azurite);
         await deployment.Table.CreateIfNotExistsAsync();
+        await deployment.Expiry.CreateIfNotExistsAsync();
         await deployment.Payloads.CreateIfNotExistsAsync();
         return deployment;
     }

@@ -4,8 +4,11 @@ using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Serverless.Functions.Integrations;
 using Serverless.Functions.Missions;
 using Serverless.Functions.Timers;
+using Serverless.Storage.Integrations;
+using Serverless.Storage.Lifecycle;
 using Serverless.Storage.Pipeline;
 using Serverless.Storage.Missions;
 using Serverless.Storage.Payloads;
@@ -66,11 +69,14 @@ internal static class MissionsSuite
             SecretKeys = new() { ["bench"] = Convert.ToBase64String(new byte[32]) },
             ActiveSecretKeyId = "bench",
         });
-        var store = new MissionStore(users, new PayloadStore(payloads));
+        var expiryTable = account.Tables.GetTableClient(Azurite.UniqueName("mx"));
+        await expiryTable.CreateIfNotExistsAsync();
+        var store = new MissionStore(users, new PayloadStore(payloads), new ExpiryIndex(expiryTable, new SettingsStore(users), new RetentionPolicy(), TimeProvider.System));
         var due = new DueIndexStore(dueTable);
         var protector = new MissionSecretProtector(missionOptions, new BenchEnvironment());
         using var sender = new WebhookSender(missionOptions);
-        var firing = new MissionFiring(store, due, sender, protector, missionOptions, TimeProvider.System, NullLogger<MissionFiring>.Instance);
+        var integrations = new IntegrationSecrets(new IntegrationStore(users), protector, TimeProvider.System);
+        var firing = new MissionFiring(store, due, sender, protector, integrations, missionOptions, TimeProvider.System, NullLogger<MissionFiring>.Instance);
         var job = new MissionsTickJob(due, firing, missionOptions, TimeProvider.System, NullLogger<MissionsTickJob>.Instance);
 
         Figures.Progress($"seeding {total} missions ({Due} due)");
@@ -105,6 +111,7 @@ internal static class MissionsSuite
         Figures.Write($"{total} missions, none due: storage round trips per tick", counter.Reset());
         await users.DeleteAsync();
         await dueTable.DeleteAsync();
+        await expiryTable.DeleteAsync();
         await payloads.DeleteIfExistsAsync();
     }
 

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using Serverless.Bench.App;
+using Serverless.Storage.Lifecycle;
 using Serverless.Storage.Pipeline;
+using Serverless.Storage.Users;
 using Serverless.Testing;
 
 namespace Serverless.Bench.Storage;
@@ -63,11 +65,14 @@ internal static class StoreVsSdkBenchmark
         var container = Azurite.UniqueName("ops");
         await store.Tables.GetTableClient(table).CreateIfNotExistsAsync();
         await store.Blobs.GetBlobContainerClient(container).CreateIfNotExistsAsync();
+        var expiryTable = store.Tables.GetTableClient(Azurite.UniqueName("opsx"));
+        await expiryTable.CreateIfNotExistsAsync();
+        var expiry = new ExpiryIndex(expiryTable, new SettingsStore(store.Tables.GetTableClient(table)), new RetentionPolicy(), TimeProvider.System);
 
         Progress("seeding settings, threads and payloads");
         var pairs = await StoreVsSdkOps.CreateAsync(
             store.Tables.GetTableClient(table), store.Blobs.GetBlobContainerClient(container),
-            sdk.Tables.GetTableClient(table), sdk.Blobs.GetBlobContainerClient(container), samples);
+            sdk.Tables.GetTableClient(table), sdk.Blobs.GetBlobContainerClient(container), expiry, samples);
         PrintSetup(samples, warmUp);
 
         foreach (var pair in pairs)

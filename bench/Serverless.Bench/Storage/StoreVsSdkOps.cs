@@ -10,6 +10,7 @@ using Azure.Storage.Blobs.Specialized;
 using Serverless.Bench.Conversations;
 using Serverless.Storage;
 using Serverless.Storage.Conversations;
+using Serverless.Storage.Lifecycle;
 using Serverless.Storage.Payloads;
 using Serverless.Storage.Tables;
 using Serverless.Storage.Users;
@@ -29,12 +30,12 @@ internal static class StoreVsSdkOps
     private const int Settings = 100;
     private const int SeededMessages = 400;
 
-    public static async Task<IReadOnlyList<OpPair>> CreateAsync(TableClient storeTable, BlobContainerClient storeBlobs, TableClient sdkTable, BlobContainerClient sdkBlobs, int samples)
+    public static async Task<IReadOnlyList<OpPair>> CreateAsync(TableClient storeTable, BlobContainerClient storeBlobs, TableClient sdkTable, BlobContainerClient sdkBlobs, ExpiryIndex expiry, int samples)
     {
         var storeUser = UserPartition.For("bench-store");
         var sdkUser = UserPartition.For("bench-sdk");
         var settings = new SettingsStore(storeTable);
-        var threads = new ThreadStore(storeTable, TimeProvider.System);
+        var threads = new ThreadStore(storeTable, TimeProvider.System, expiry);
         var payloads = new PayloadStore(storeBlobs);
         var messages = new MessageStore(storeTable, threads, payloads, TimeProvider.System);
         var value = "\"" + ChatText.Make(1, 300) + "\"";
@@ -46,10 +47,10 @@ internal static class StoreVsSdkOps
             await settings.PutAsync(sdkUser, Namespace, Key(i), value, null, false, default);
         }
 
-        var listThread = await SeedThreadAsync(storeTable, storeUser, "list", messages);
-        await SeedThreadAsync(sdkTable, sdkUser, "list", new MessageStore(sdkTable, new ThreadStore(sdkTable, TimeProvider.System), new PayloadStore(sdkBlobs), TimeProvider.System));
+        var listThread = await SeedThreadAsync(storeTable, storeUser, "list", messages, expiry);
+        await SeedThreadAsync(sdkTable, sdkUser, "list", new MessageStore(sdkTable, new ThreadStore(sdkTable, TimeProvider.System, expiry), new PayloadStore(sdkBlobs), TimeProvider.System), expiry);
         await threads.CreateAsync(storeUser, ThreadRecord.New("append", null, null, false, false, DateTimeOffset.UtcNow, ThreadLineage.None), null, default);
-        await new ThreadStore(sdkTable, TimeProvider.System).CreateAsync(sdkUser, ThreadRecord.New("append", null, null, false, false, DateTimeOffset.UtcNow, ThreadLineage.None), null, default);
+        await new ThreadStore(sdkTable, TimeProvider.System, expiry).CreateAsync(sdkUser, ThreadRecord.New("append", null, null, false, false, DateTimeOffset.UtcNow, ThreadLineage.None), null, default);
 
         var small = Payload(16 * 1024);
         var large = Payload(1024 * 1024);
@@ -117,9 +118,9 @@ internal static class StoreVsSdkOps
     /// <summary>Where iteration <paramref name="i"/>'s page starts: after one of the first 380 sequence numbers.</summary>
     private static long Start(int i) => (i * 37L) % (SeededMessages - 20);
 
-    private static async Task<ThreadRecord> SeedThreadAsync(TableClient table, UserPartition user, string threadId, MessageStore messages)
+    private static async Task<ThreadRecord> SeedThreadAsync(TableClient table, UserPartition user, string threadId, MessageStore messages, ExpiryIndex expiry)
     {
-        await new ThreadStore(table, TimeProvider.System).CreateAsync(user, ThreadRecord.New(threadId, null, null, false, false, DateTimeOffset.UtcNow, ThreadLineage.None), null, default);
+        await new ThreadStore(table, TimeProvider.System, expiry).CreateAsync(user, ThreadRecord.New(threadId, null, null, false, false, DateTimeOffset.UtcNow, ThreadLineage.None), null, default);
         AppendResult? last = null;
         for (var batch = 0; batch < SeededMessages / 80; batch++)
         {

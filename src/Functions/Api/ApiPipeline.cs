@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using Serverless.Functions.Identity;
+using Serverless.Functions.Lifecycle;
 using Serverless.Functions.Storage;
 
 namespace Serverless.Functions.Api;
@@ -10,11 +11,11 @@ namespace Serverless.Functions.Api;
 /// both hosts (<see cref="Hosting.LocalApiMiddleware"/> on the local server,
 /// <see cref="Hosting.WorkerApiMiddleware"/> under the Functions worker): CORS headers, the body
 /// limit, the user's identity (ASP.NET Core authentication with the app's schemes), the rate limits
-/// (per user; per client address for anonymous calls and failed authentication), the wait for storage,
-/// and the problem+json boundary around it all.
+/// (per user; per client address for anonymous calls and failed authentication), the wait for storage, the
+/// lifecycle's check (writes refused during the user's erasure), and the problem+json boundary around it all.
 /// </summary>
 public sealed partial class ApiPipeline(
-    ApiCors cors, ApiRateLimiter rateLimiter, StorageReadiness storage, IOptions<ApiOptions> options, ILogger<ApiPipeline> logger)
+    ApiCors cors, ApiRateLimiter rateLimiter, StorageReadiness storage, UserLifecycleGate lifecycle, IOptions<ApiOptions> options, ILogger<ApiPipeline> logger)
 {
     /// <summary>Runs <paramref name="operation"/>'s checks, then <paramref name="next"/>, answering any fault as a problem.</summary>
     /// <param name="context">The request.</param>
@@ -89,7 +90,7 @@ public sealed partial class ApiPipeline(
             }
         }
 
-        return null;
+        return await lifecycle.EnterAsync(context, policy, CurrentUser.From(context).Partition);
     }
 
     private async Task AnswerFaultAsync(HttpContext context, Exception exception)

@@ -44,9 +44,9 @@ public sealed class IdempotencyKeys(IdempotencyStore store, TimeProvider time)
         }
 
         var key = values.ToString();
-        if (values.Count != 1 || key.Length is 0 or > IdempotencyStore.MaxKeyLength || key.Any(c => c < 0x21 || c > 0x7E))
+        if (!IsValid(values))
         {
-            return new Outcome(Problems.Validation(Header, $"{Header} must be 1 to {IdempotencyStore.MaxKeyLength} visible ASCII characters."), null);
+            return new Outcome(Malformed(), null);
         }
 
         var hash = Convert.ToHexString(SHA256.HashData(canonicalRequest.Span));
@@ -60,6 +60,27 @@ public sealed class IdempotencyKeys(IdempotencyStore store, TimeProvider time)
         return new Outcome(null, new IdempotentWrite(user.Partition, operation, key, hash, expired, time) { ReviveResponse = reviveResponse });
     }
 
+    /// <summary>
+    /// Looks at the request's key before a body too large to read twice (an upload) is read: a 400 problem for a malformed
+    /// key, and whether the key has a live record, in which case the request is a replay or a reuse, which
+    /// <see cref="BeginAsync"/> tells apart once the body's hash is known, without storing the body again.
+    /// </summary>
+    public async Task<(IResult? Problem, bool Known)> PeekAsync(HttpRequest request, string operation, CancellationToken cancellationToken)
+    {
+        if (!request.Headers.TryGetValue(Header, out var values))
+        {
+            return (null, false);
+        }
+
+        if (!IsValid(values))
+        {
+            return (Malformed(), false);
+        }
+
+        var (live, _) = await store.FindAsync(CurrentUser.From(request.HttpContext).Partition, operation, values.ToString(), cancellationToken).ConfigureAwait(false);
+        return (null, live is not null);
+    }
+
     /// <summary>After the guarded transaction lost a race on the key's row (409/412 at its index): answer as the winner did.</summary>
     public async Task<IResult> AnswerAfterRaceAsync(IdempotentWrite write, CancellationToken cancellationToken)
     {
@@ -68,6 +89,11 @@ public sealed class IdempotencyKeys(IdempotencyStore store, TimeProvider time)
             ? Problems.Result(StatusCodes.Status409Conflict, ProblemCodes.Conflict, "A request with this Idempotency-Key is in progress.", "Retry shortly.")
             : Replay(live, write.RequestHash, write.ReviveResponse);
     }
+
+    private static bool IsValid(Microsoft.Extensions.Primitives.StringValues values) =>
+        values.Count == 1 && values.ToString() is { Length: > 0 and <= IdempotencyStore.MaxKeyLength } key && !key.Any(c => c < 0x21 || c > 0x7E);
+
+    private static IResult Malformed() => Problems.Validation(Header, $"{Header} must be 1 to {IdempotencyStore.MaxKeyLength} visible ASCII characters.");
 
     private static IResult Replay(IdempotencyRecord record, string hash, Func<string, string?>? revive) => record.RequestHash != hash
         ? Problems.Result(

@@ -221,8 +221,11 @@ public sealed class JsonCompression(RequestDelegate next)
             }
         }
 
+        // Byte-addressed content (an artifact download announces Accept-Ranges, a part of it Content-Range) goes out as
+        // stored even when it is JSON: compressed, its ranges, length and ETag would describe other bytes.
         private bool Compressible() =>
             response.Headers.ContentEncoding.Count == 0 && response.StatusCode is not (StatusCodes.Status204NoContent or StatusCodes.Status304NotModified)
+            && response.Headers.AcceptRanges.Count == 0 && response.Headers.ContentRange.Count == 0
             && JsonBody.IsJson(response.ContentType);
 
         private Stream StartCompressing()

@@ -1,4 +1,9 @@
+using Serverless.Functions.AgentState;
+using Serverless.Functions.Artifacts;
+using Serverless.Functions.Autosave;
 using Serverless.Functions.Conversations;
+using Serverless.Functions.Lifecycle;
+using Serverless.Storage.Autosave;
 
 namespace Serverless.Functions.Api;
 
@@ -7,6 +12,9 @@ namespace Serverless.Functions.Api;
 /// <param name="MaxBodyBytes">The body limit, or null for <see cref="ApiOptions.MaxRequestBodyBytes"/>.</param>
 public sealed record OperationPolicy(bool Anonymous, long? MaxBodyBytes)
 {
+    /// <summary>A write that is not refused while the user's erasure runs (every other write is: <see cref="Lifecycle.UserLifecycleGate"/>).</summary>
+    public bool AllowedWhileErasing { get; init; }
+
     /// <summary>Every operation not listed in <see cref="OperationPolicies"/>: a user is required, the global body limit applies.</summary>
     public static OperationPolicy Default { get; } = new(false, null);
 }
@@ -25,6 +33,14 @@ public static class OperationPolicies
         [nameof(ServiceFunctions.GetOpenApiDocument)] = new(Anonymous: true, MaxBodyBytes: null),
         [nameof(MessageFunctions.AppendMessage)] = new(Anonymous: false, MessageEndpoints.SingleAppendBodyBytes),
         [nameof(MessageFunctions.AppendMessages)] = new(Anonymous: false, MessageEndpoints.BatchAppendBodyBytes),
+
+        // The ceiling of any configuration; the upload holds the body to Artifacts:MaxUploadBytes and its quota itself.
+        [nameof(ArtifactFunctions.UploadArtifact)] = new(Anonymous: false, ArtifactOptions.MaxUploadBytesLimit),
+        [nameof(AutosaveFunctions.PutAutosave)] = new(Anonymous: false, AutosaveStore.MaxStateBytes),
+        [nameof(EventFunctions.AppendEvents)] = new(Anonymous: false, EventEndpoints.BatchBodyBytes),
+
+        // Asking again for one's erasure returns the job under way.
+        [nameof(LifecycleFunctions.DeleteMe)] = new(Anonymous: false, MaxBodyBytes: null) { AllowedWhileErasing = true },
     };
 
     /// <summary>The policy of <paramref name="operation"/>.</summary>

@@ -1,4 +1,5 @@
 using Azure;
+using Serverless.Storage.Lifecycle;
 using Serverless.Storage.Tables;
 
 namespace Serverless.Functions.Api;
@@ -34,6 +35,8 @@ public static class ProblemMapping
         BadHttpRequestException { StatusCode: 408 } => (408, ProblemCodes.RequestTimeout, "The request body came too slowly.", "Send the body at a steady rate; the server stopped waiting for it.", null),
         BadHttpRequestException { StatusCode: >= 400 and < 500 } bad => (bad.StatusCode, CodeForStatus(null, bad.StatusCode), "The request is invalid.", "The request could not be read.", null),
         KeyTooLongException => (400, ProblemCodes.ValidationFailed, "An identifier is too long.", exception.Message, null),
+        LegalHoldException => (409, ProblemCodes.LegalHold, "Your data is under a legal hold.", "It cannot be erased until the hold is released; ask the operator.", null),
+        ErasureInProgressException => (409, ProblemCodes.ErasureInProgress, "Your data is being erased.", "Nothing can be written or computed until the erasure ends; follow it at /api/v1/me/erasure.", null),
         _ when IsTransient(exception) => (503, ProblemCodes.StorageUnavailable, "Storage is busy or unreachable; retry shortly.", null, null),
         RequestFailedException { Status: 412 } => (412, ProblemCodes.PreconditionFailed, "The resource has changed.", Problems.IfMatchFailedDetail, null),
         RequestFailedException { Status: 409 } => (409, ProblemCodes.Conflict, "Conflict.", "The resource already exists or was changed concurrently.", null),

@@ -1,5 +1,6 @@
 using Serverless.Functions.Storage;
 using Serverless.Storage.Conversations;
+using Serverless.Storage.Lifecycle;
 using Serverless.Storage.Payloads;
 
 namespace Serverless.Functions.Conversations;
@@ -14,13 +15,12 @@ public static class ConversationsSetup
             .Validate(o => o.RestoreWindow >= TimeSpan.Zero, "Conversations:RestoreWindow must not be negative (0: deleted threads cannot be restored).")
             .Validate(o => o.ArchiveSegmentsPerRequest is >= 1 and <= 1000, "Conversations:ArchiveSegmentsPerRequest must be 1 to 1000.")
             .ValidateOnStart();
-        services.AddSingleton(p => new ThreadStore(p.GetRequiredService<AppTables>().Users, p.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(p => new ThreadStore(p.GetRequiredService<AppTables>().Users, p.GetRequiredService<TimeProvider>(), p.GetRequiredService<ExpiryIndex>()));
         services.AddSingleton(p => new MessageStore(
             p.GetRequiredService<AppTables>().Users, p.GetRequiredService<ThreadStore>(), p.GetRequiredService<PayloadStore>(), p.GetRequiredService<TimeProvider>()));
         services.AddSingleton(p => new ThreadArchiver(
             p.GetRequiredService<AppTables>().Users, p.GetRequiredService<ThreadStore>(), p.GetRequiredService<PayloadStore>()));
         services.AddSingleton(p => new SummaryStore(p.GetRequiredService<AppTables>().Users, p.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(p => new OrphanPayloads(p.GetRequiredService<AppTables>().Users, p.GetRequiredService<AppContainers>().Payloads));
         return services;
     }
 

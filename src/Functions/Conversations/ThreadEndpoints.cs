@@ -6,6 +6,7 @@ using Serverless.Functions.Api.OpenApi;
 using Serverless.Functions.Identity;
 using Serverless.Storage;
 using Serverless.Storage.Conversations;
+using Serverless.Storage.Lifecycle;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
 namespace Serverless.Functions.Conversations;
@@ -13,7 +14,8 @@ namespace Serverless.Functions.Conversations;
 /// <summary>
 /// Threads: <c>/api/v1/threads</c> (create, list) and <c>/api/v1/threads/{threadId}</c> (get,
 /// patch, soft delete, restore, fork, summary). A deleted thread answers 404 everywhere except
-/// <c>restore</c>, within <see cref="ConversationOptions.RestoreWindow"/>.
+/// <c>restore</c>, within the user's retention of deleted threads (their <c>_retention</c> setting
+/// <c>thread.deleted</c>, else <see cref="ConversationOptions.RestoreWindow"/>): the same retention the sweep purges by.
 /// </summary>
 public static class ThreadEndpoints
 {
@@ -247,15 +249,18 @@ public static class ThreadEndpoints
         return result is IStatusCodeHttpResult { StatusCode: 200 } ? TypedResults.NoContent() : result;
     }
 
-    /// <summary>POST restore of a soft-deleted thread (a live thread is returned unchanged).</summary>
-    public static async Task<IResult> RestoreThread(string threadId, HttpResponse response, CurrentUser user, ThreadStore store, IOptions<ConversationOptions> options, CancellationToken cancellationToken)
+    /// <summary>
+    /// POST restore of a soft-deleted thread (a live thread is returned unchanged), within the user's retention of
+    /// deleted threads: the one the retention sweep purges by, so a thread is restorable exactly until it is due.
+    /// </summary>
+    public static async Task<IResult> RestoreThread(string threadId, HttpResponse response, CurrentUser user, ThreadStore store, ExpiryIndex expiry, CancellationToken cancellationToken)
     {
         if (InvalidId(threadId) is { } invalid)
         {
             return invalid;
         }
 
-        var window = options.Value.RestoreWindow;
+        var window = await expiry.RetentionOfAsync(user.Partition, RetentionRules.DeletedThread, cancellationToken);
         return await UpdateAsync(threadId, null, response, user, store, (t, now) => t.DeletedAt is not { } deletedAt ? t : deletedAt + window > now ? t with { DeletedAt = null } : null, cancellationToken);
     }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Serverless.Functions.Api;
 using Serverless.Functions.Identity;
 using Serverless.Storage.Conversations;
+using Serverless.Storage.Lifecycle;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
 namespace Serverless.Functions.Conversations;
@@ -10,7 +11,7 @@ namespace Serverless.Functions.Conversations;
 /// <summary>The thread operations as isolated-worker functions: each calls its <see cref="ThreadEndpoints"/> operation.</summary>
 public sealed class ThreadFunctions(
     ThreadStore store, SummaryStore summaries, ThreadArchiver archiver, IdempotencyKeys keys, CursorProtector cursors,
-    TimeProvider time, IOptions<JsonOptions> json, IOptions<ConversationOptions> options)
+    TimeProvider time, IOptions<JsonOptions> json, IOptions<ConversationOptions> options, ExpiryIndex expiry)
 {
     /// <summary>POST /api/v1/threads.</summary>
     [Function(nameof(CreateThread))]
@@ -48,7 +49,7 @@ public sealed class ThreadFunctions(
     [Function(nameof(RestoreThread))]
     public Task<IResult> RestoreThread(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = ThreadEndpoints.RestoreRoute)] HttpRequest request, string threadId, CancellationToken cancellationToken) =>
-        ThreadEndpoints.RestoreThread(threadId, request.HttpContext.Response, CurrentUser.From(request.HttpContext), store, options, cancellationToken);
+        ThreadEndpoints.RestoreThread(threadId, request.HttpContext.Response, CurrentUser.From(request.HttpContext), store, expiry, cancellationToken);
 
     /// <summary>POST /api/v1/threads/{threadId}/fork.</summary>
     [Function(nameof(ForkThread))]

@@ -1,6 +1,11 @@
+using Serverless.Functions.AgentState;
 using Serverless.Functions.Api;
+using Serverless.Functions.Artifacts;
+using Serverless.Functions.Autosave;
 using Serverless.Functions.Conversations;
 using Serverless.Functions.Identity;
+using Serverless.Functions.Integrations;
+using Serverless.Functions.Lifecycle;
 using Serverless.Functions.Missions;
 using Serverless.Functions.Storage;
 
@@ -19,6 +24,12 @@ public static class AppServices
         services.AddApiConventions();
         services.AddMissions(configuration);
         services.AddConversations();
+        services.AddArtifacts();
+        services.AddAutosave();
+        services.AddIntegrations();
+
+        services.AddAgentState();
+        services.AddLifecycle(configuration);
         return services;
     }
 }

@@ -1,6 +1,11 @@
+using Serverless.Functions.AgentState;
 using Serverless.Functions.Api;
 using Serverless.Functions.Api.OpenApi;
+using Serverless.Functions.Artifacts;
+using Serverless.Functions.Autosave;
 using Serverless.Functions.Conversations;
+using Serverless.Functions.Integrations;
+using Serverless.Functions.Lifecycle;
 using Serverless.Functions.Missions;
 using Serverless.Functions.Settings;
 using Serverless.Functions.Timers;
@@ -78,5 +83,11 @@ public static class LocalServer
         SettingsEndpoints.Map(api);
         ConversationsSetup.MapConversations(api);
         MissionEndpoints.Map(api);
+        ArtifactEndpoints.Map(api);
+        AutosaveEndpoints.Map(api);
+        IntegrationEndpoints.Map(api);
+
+        AgentStateSetup.Map(api);
+        LifecycleEndpoints.Map(api);
     }
 }

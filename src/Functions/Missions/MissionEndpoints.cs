@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using Serverless.Functions.Api;
 using Serverless.Functions.Api.OpenApi;
 using Serverless.Functions.Identity;
+using Serverless.Functions.Integrations;
 using Serverless.Storage;
 using Serverless.Storage.Missions;
 using Serverless.Storage.Tables;
@@ -102,13 +103,19 @@ public static partial class MissionEndpoints
     /// holds it in clear.
     /// </summary>
     public static async Task<IResult> CreateMission(MissionWrite body, HttpRequest request, HttpResponse response, CurrentUser user, MissionStore store, MissionFiring firing,
-        MissionSecretProtector protector, IdempotencyKeys keys, IOptions<MissionOptions> options, IOptions<JsonOptions> json, TimeProvider time, CancellationToken cancellationToken)
+        MissionSecretProtector protector, IntegrationSecrets integrations, IdempotencyKeys keys, IOptions<MissionOptions> options, IOptions<JsonOptions> json, TimeProvider time,
+        CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var definition = MissionValidator.Validate(body, options.Value, now, now, out var errors);
         if (definition is null)
         {
             return Problems.Validation(errors);
+        }
+
+        if (await integrations.FindUnsetAsync(user.Partition, definition.Headers, cancellationToken) is { } unset)
+        {
+            return Problems.Validation("headers", unset);
         }
 
         var userKey = user.Partition.Key;
@@ -194,11 +201,17 @@ public static partial class MissionEndpoints
 
     /// <summary>PUT a mission's definition. Counters, secret and an in-flight firing are kept; the next run is recomputed from now.</summary>
     public static async Task<IResult> PutMission(string id, MissionWrite body, HttpRequest request, HttpResponse response, CurrentUser user, MissionStore store, MissionFiring firing,
-        MissionSecretProtector secrets, IOptions<MissionOptions> options, TimeProvider time, CancellationToken cancellationToken)
+        MissionSecretProtector secrets, IntegrationSecrets integrations, IOptions<MissionOptions> options, TimeProvider time, CancellationToken cancellationToken)
     {
         if (!ETagHeaders.TryGetIfMatch(request, out var ifMatch, out var problem))
         {
             return problem!;
+        }
+
+        // Secret references must name secrets that are set (their syntax is the validator's); a secret removed later fails at delivery.
+        if (await integrations.FindUnsetAsync(user.Partition, body.Headers, cancellationToken) is { } unset)
+        {
+            return Problems.Validation("headers", unset);
         }
 
         IResult? invalid = null;

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Serverless.Functions.Integrations;
 using Serverless.Storage;
 using Serverless.Storage.Missions;
 using Serverless.Storage.Payloads;
@@ -49,6 +50,7 @@ public sealed partial class MissionFiring(
     DueIndexStore due,
     WebhookSender sender,
     MissionSecretProtector secrets,
+    IntegrationSecrets integrations,
     IOptions<MissionOptions> options,
     TimeProvider time,
     ILogger<MissionFiring> logger)
@@ -167,8 +169,19 @@ public sealed partial class MissionFiring(
         DeliveryResult result;
         try
         {
-            var delivery = new WebhookDelivery(definition.Url, definition.Headers, firing.FiringId, started.ToUnixTimeSeconds(), Body(mission.Id, firing, definition), Secrets(userKey, claimed, started));
+            // Secret references are resolved here, in memory only; what the receiver sends back is cleared of the values before it is kept.
+            var headers = await integrations.ResolveAsync(userKey, definition.Headers, cancellationToken);
+            var delivery = new WebhookDelivery(definition.Url, headers.Headers, firing.FiringId, started.ToUnixTimeSeconds(), Body(mission.Id, firing, definition), Secrets(userKey, claimed, started));
             result = await sender.SendAsync(delivery, cancellationToken);
+            if (result.Response is { } received && headers.Secrets.Count > 0)
+            {
+                result = result with { Response = received with { Body = SecretRedaction.Redact(received.Body, headers.Secrets, received.Truncated) } };
+            }
+        }
+        catch (SecretReferenceException e)
+        {
+            // Retrying the same firing cannot help until the user sets the secret; the next scheduled firing tries again.
+            result = new DeliveryResult(false, null, e.Message + " Nothing was sent.", null, TimeSpan.Zero, Retryable: false);
         }
         catch (CryptographicException e)
         {

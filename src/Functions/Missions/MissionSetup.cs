@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Serverless.Functions.Identity;
 using Serverless.Functions.Storage;
 using Serverless.Functions.Timers;
+using Serverless.Storage.Lifecycle;
 using Serverless.Storage.Missions;
 using Serverless.Storage.Payloads;
 
@@ -22,7 +23,7 @@ public static class MissionSetup
             .Validate(o => o.MaxAttempts >= 1 && o.TickBatchSize is >= 1 and <= 1000 && o.MaxCatchUp >= 1, "Missions:MaxAttempts, MaxCatchUp must be positive and TickBatchSize 1 to 1000.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(provider => new MissionStore(provider.GetRequiredService<AppTables>().Users, provider.GetRequiredService<PayloadStore>()));
+        services.AddSingleton(provider => new MissionStore(provider.GetRequiredService<AppTables>().Users, provider.GetRequiredService<PayloadStore>(), provider.GetRequiredService<ExpiryIndex>()));
         services.AddSingleton(provider => new DueIndexStore(provider.GetRequiredService<AppTables>().Due));
         // The development key is derived from the development token signing key (see MissionSecretProtector.DevelopmentKey).
         var developmentSigningKey = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>()?.Development.SigningKey;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Serverless.Functions.Integrations;
 
 namespace Serverless.Functions.Missions;
 
@@ -167,6 +168,11 @@ public static partial class MissionValidator
         if (value is null || value.Length > 1024 || !HeaderValue().IsMatch(value))
         {
             return $"Header '{name}': values must be at most 1,024 printable ASCII characters.";
+        }
+
+        if (SecretReferences.Error(value) is { } reference)
+        {
+            return $"Header '{name}': {reference}";
         }
 
         return null;

@@ -23,10 +23,7 @@ internal sealed partial class StorageBootstrap(AppTables tables, AppContainers c
         {
             try
             {
-                await Task.WhenAll(
-                    tables.Users.CreateIfNotExistsAsync(cancellationToken: stoppingToken),
-                    tables.Due.CreateIfNotExistsAsync(cancellationToken: stoppingToken),
-                    containers.Payloads.CreateIfNotExistsAsync(cancellationToken: stoppingToken)).ConfigureAwait(false);
+                await CreateAsync(tables, containers, stoppingToken).ConfigureAwait(false);
                 readiness.MarkReady();
                 LogReady(logger, description);
                 return;
@@ -49,6 +46,15 @@ internal sealed partial class StorageBootstrap(AppTables tables, AppContainers c
             delay = TimeSpan.FromTicks(Math.Min(MaxDelay.Ticks, delay.Ticks * 2));
         }
     }
+
+    /// <summary>Creates every table and container the app uses, where missing (also for one-shot commands, which start no background work).</summary>
+    internal static Task CreateAsync(AppTables tables, AppContainers containers, CancellationToken cancellationToken) =>
+        Task.WhenAll(
+            tables.Users.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+            tables.Due.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+            tables.Expiry.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+            tables.Lifecycle.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+            containers.Payloads.CreateIfNotExistsAsync(cancellationToken: cancellationToken));
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Storage ready: {Connection}")]
     private static partial void LogReady(ILogger logger, string connection);

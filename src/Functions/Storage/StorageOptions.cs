@@ -35,6 +35,12 @@ public sealed class StorageOptions
     /// <summary>The index table of due mission firings, partitioned by due-time bucket. Default <c>missiondue</c>.</summary>
     public string DueTable { get; set; } = "missiondue";
 
+    /// <summary>The expiry index: what retention purges when, partitioned by due hour. Default <c>expiry</c>.</summary>
+    public string ExpiryTable { get; set; } = "expiry";
+
+    /// <summary>Lifecycle jobs across users: erasure jobs and receipts, the orphan sweep's position. Default <c>lifecycle</c>.</summary>
+    public string LifecycleTable { get; set; } = "lifecycle";
+
     /// <summary>The container of payload blobs (large content). Default <c>payloads</c>.</summary>
     public string PayloadContainer { get; set; } = "payloads";
 }

@@ -2,7 +2,10 @@ using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Options;
+using Serverless.Functions.Autosave;
+using Serverless.Functions.Conversations;
 using Serverless.Storage;
+using Serverless.Storage.Lifecycle;
 using Serverless.Storage.Payloads;
 using Serverless.Storage.Users;
 
@@ -15,6 +18,9 @@ public static class StorageSetup
     public static IServiceCollection AddAppStorage(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section);
+        services.AddOptions<LifecycleOptions>().BindConfiguration(LifecycleOptions.Section)
+            .Validate(o => o.OrphanGrace >= TimeSpan.Zero && o.DeletedMissionRetention >= TimeSpan.Zero, "Lifecycle:OrphanGrace and Lifecycle:DeletedMissionRetention must not be negative.")
+            .ValidateOnStart();
         services.TryAddSingletonTimeProvider();
         services.AddSingleton(provider => Connect(
             provider.GetRequiredService<IOptions<StorageOptions>>().Value,
@@ -25,7 +31,9 @@ public static class StorageSetup
             var (account, names) = Parts(provider);
             return new AppTables(
                 account.Tables.GetTableClient(names.UserTable),
-                account.Tables.GetTableClient(names.DueTable));
+                account.Tables.GetTableClient(names.DueTable),
+                account.Tables.GetTableClient(names.ExpiryTable),
+                account.Tables.GetTableClient(names.LifecycleTable));
         });
         services.AddSingleton(provider =>
         {
@@ -34,7 +42,15 @@ public static class StorageSetup
         });
         services.AddSingleton(provider => new PayloadStore(provider.GetRequiredService<AppContainers>().Payloads));
         services.AddSingleton(provider => new SettingsStore(provider.GetRequiredService<AppTables>().Users));
-        services.AddSingleton(provider => new IdempotencyStore(provider.GetRequiredService<AppTables>().Users, provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(provider => new ExpiryIndex(
+            provider.GetRequiredService<AppTables>().Expiry,
+            provider.GetRequiredService<SettingsStore>(),
+            RetentionPolicy.Of(
+                provider.GetRequiredService<IOptions<ConversationOptions>>().Value.RestoreWindow,
+                provider.GetRequiredService<IOptions<LifecycleOptions>>().Value.DeletedMissionRetention,
+                provider.GetRequiredService<IOptions<AutosaveOptions>>().Value.Expiry),
+            provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(provider => new IdempotencyStore(provider.GetRequiredService<AppTables>().Users, provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ExpiryIndex>()));
         services.AddSingleton<StorageReadiness>();
         services.AddSingleton<StorageProbe>();
         services.AddHostedService<StorageBootstrap>();
@@ -101,7 +117,9 @@ public static class StorageSetup
 /// <summary>The app's tables.</summary>
 /// <param name="Users">Every user's rows, partitioned by user.</param>
 /// <param name="Due">The due-mission index, across users.</param>
-public sealed record AppTables(TableClient Users, TableClient Due);
+/// <param name="Expiry">The expiry index, across users.</param>
+/// <param name="Lifecycle">Lifecycle jobs (erasure receipts, sweep positions), across users.</param>
+public sealed record AppTables(TableClient Users, TableClient Due, TableClient Expiry, TableClient Lifecycle);
 
 /// <summary>The app's blob containers.</summary>
 /// <param name="Payloads">Large content, under each user's prefix.</param>

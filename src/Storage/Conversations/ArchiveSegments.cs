@@ -120,7 +120,7 @@ internal sealed class ArchiveSegments(TableClient table, PayloadStore payloads)
     public async Task<bool> IsIndexedAsync(UserPartition user, ArchiveSegment segment, CancellationToken cancellationToken) =>
         segment.Blob is { } blob
         && await table.FindAsync(user.Key, UserRowKeys.ForSegment(segment.ThreadId, segment.Last), cancellationToken: cancellationToken).ConfigureAwait(false) is { } row
-        && ReferencedBlobs(user, row).Contains(blob.BlobName);
+        && SegmentBlob(row)?.BlobName == blob.BlobName;
 
     /// <summary>The bytes a row takes as a segment line, which is also its body in the unarchive transaction.</summary>
     public static int LineBytes(TableEntity row) => EntityJson.Serialize(row).Length + 1;
@@ -139,23 +139,18 @@ internal sealed class ArchiveSegments(TableClient table, PayloadStore payloads)
         return e;
     }
 
-    /// <summary>The blob names (full) an index row references: the segment blob and the texts its messages point at.</summary>
-    public static IEnumerable<string> ReferencedBlobs(UserPartition user, TableEntity row)
-    {
-        if (PayloadColumns.Read(row, BlobPrefix) is { } blob)
-        {
-            yield return blob.BlobName;
-        }
+    /// <summary>The segment blob an index row names, or null for a segment that holds no message.</summary>
+    public static PayloadReference? SegmentBlob(TableEntity row) => PayloadColumns.Read(row, BlobPrefix);
 
+    /// <summary>The offloaded texts (full blob names) the messages sealed in a segment reference, as its index row lists them.</summary>
+    public static IEnumerable<string> TextBlobs(UserPartition user, TableEntity row)
+    {
         var folder = MessageStore.BlobPrefix(user, row.GetString("ThreadId") ?? string.Empty) + "/";
-        foreach (var name in (row.GetString("Payloads") ?? string.Empty).Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            yield return folder + name;
-        }
+        return (row.GetString("Payloads") ?? string.Empty).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(name => folder + name);
     }
 
-    /// <summary>The columns <see cref="ReferencedBlobs"/> needs (for a projected scan).</summary>
-    public static IReadOnlyCollection<string> ReferenceColumns { get; } = ["ThreadId", "Payloads", PayloadColumns.BlobColumn(BlobPrefix)];
+    /// <summary>The columns <see cref="SegmentBlob"/> and <see cref="TextBlobs"/> need (for a projected scan).</summary>
+    public static IReadOnlyList<string> ReferenceColumns { get; } = ["ThreadId", "Payloads", .. PayloadColumns.Columns(BlobPrefix)];
 
     private static ArchiveSegment ToSegment(TableEntity e)
     {

@@ -15,6 +15,12 @@ internal static class ThreadEntities
     private const string DeletedProperty = "Deleted";
     private const string SealedThroughProperty = "SealedThrough";
 
+    /// <summary>When retention began purging the thread (absent until then).</summary>
+    public const string PurgedAtProperty = "PurgedAt";
+
+    /// <summary>The columns the retention sweep reads of every thread row: who forked from whom, and what is deleted or purged.</summary>
+    public static IReadOnlyList<string> LineageColumns { get; } = ["Lineage", "DeletedAt", PurgedAtProperty];
+
     public static TableEntity ThreadRow(UserPartition user, ThreadRecord thread) =>
         Fill(new TableEntity(user.Key, UserRowKeys.ForThread(thread.Id)), thread);
 
@@ -46,7 +52,10 @@ internal static class ThreadEntities
         e.GetDouble("Cost") ?? 0,
         e.GetInt64(SealedThroughProperty) ?? 0,
         ThreadLineage.Parse(e.GetString("Lineage")),
-        e.ETag);
+        e.ETag)
+    {
+        PurgedAt = e.GetDateTimeOffset(PurgedAtProperty),
+    };
 
     /// <summary>Whether a creation or activity row passes the list's filter.</summary>
     public static bool Matches(TableEntity e, ThreadFilter filter) =>
@@ -55,6 +64,9 @@ internal static class ThreadEntities
         && (filter.Starred is not { } starred || (e.GetBoolean("Starred") ?? false) == starred);
 
     public static string ThreadIdOf(TableEntity e) => e.GetString(ThreadIdProperty) ?? string.Empty;
+
+    /// <summary>The thread id of a thread row, from its key (projections need not select <c>ThreadId</c>).</summary>
+    public static string ThreadIdOfKey(string threadRowKey) => KeyEncoding.Split(threadRowKey)[1];
 
     private static TableEntity Fill(TableEntity e, ThreadRecord t)
     {
@@ -75,6 +87,7 @@ internal static class ThreadEntities
         e["Cost"] = t.Cost;
         e[SealedThroughProperty] = t.SealedThrough;
         e["Lineage"] = t.Lineage.Serialize();
+        e[PurgedAtProperty] = t.PurgedAt;
         return e;
     }
 }

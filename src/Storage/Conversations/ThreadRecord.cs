@@ -46,6 +46,12 @@ public sealed record ThreadRecord(
     /// <summary>Whether it is soft-deleted.</summary>
     public bool IsDeleted => DeletedAt is not null;
 
+    /// <summary>
+    /// When retention began purging it (after its restore window), or null. A purged thread is never restored or
+    /// changed again; its row stays only while forks still read some of its messages (the rest are gone).
+    /// </summary>
+    public DateTimeOffset? PurgedAt { get; init; }
+
     /// <summary>Whether its own message <paramref name="sequence"/> lives in an archive segment rather than a row.</summary>
     public bool IsSealed(long sequence) => sequence >= Lineage.FirstOwnSequence && sequence <= SealedThrough;
 

@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Azure;
+using Serverless.Storage.Lifecycle;
 using Serverless.Storage.Tables;
 using Serverless.Storage.Users;
 
@@ -8,10 +9,14 @@ namespace Serverless.Storage.Conversations;
 /// <summary>
 /// Thread rows (<c>thread|{id}</c>) with their activity (<c>recent|…</c>) and creation
 /// (<c>created|…</c>) rows, always written together in one transaction under the thread row's ETag,
-/// so the list rows never disagree with the thread for longer than no time at all.
+/// so the list rows never disagree with the thread for longer than no time at all. A soft delete first
+/// schedules the thread's purge in the expiry index (<see cref="RetentionRules.DeletedThread"/>).
 /// </summary>
-public sealed class ThreadStore(TableClient table, TimeProvider time)
+public sealed class ThreadStore(TableClient table, TimeProvider time, ExpiryIndex expiry)
 {
+    /// <summary>The expiry index thread and message writes schedule retention in.</summary>
+    internal ExpiryIndex Expiry => expiry;
+
     /// <summary>
     /// Creates a thread (and its list rows), plus <paramref name="extra"/> (e.g. an idempotency
     /// record) in the same transaction.
@@ -46,7 +51,8 @@ public sealed class ThreadStore(TableClient table, TimeProvider time)
     /// Changes a thread: reads it, applies <paramref name="change"/> (null from it means "not
     /// found" to the caller, e.g. a deleted thread), and writes thread, activity and creation rows
     /// together under the read ETag. Without <paramref name="ifMatch"/> a lost race re-reads and
-    /// re-applies; with it, a changed thread fails.
+    /// re-applies; with it, a changed thread fails. A change that deletes the thread schedules its purge
+    /// first; a thread retention has begun to purge is never changed (so never restored).
     /// </summary>
     /// <returns>The updated thread, or null when it does not exist or <paramref name="change"/> refused it.</returns>
     /// <exception cref="RequestFailedException">412 when <paramref name="ifMatch"/> is not the current version.</exception>
@@ -55,7 +61,7 @@ public sealed class ThreadStore(TableClient table, TimeProvider time)
         for (var attempt = 1; ; attempt++)
         {
             var current = await GetAsync(user, threadId, cancellationToken).ConfigureAwait(false);
-            if (current is null)
+            if (current is null || current.PurgedAt is not null)
             {
                 return null;
             }
@@ -72,6 +78,12 @@ public sealed class ThreadStore(TableClient table, TimeProvider time)
             }
 
             updated = updated with { UpdatedAt = now };
+            if (updated.DeletedAt is { } deletedAt && current.DeletedAt is null)
+            {
+                // Index first: if the delete then fails, the sweep finds a live thread and drops the entry.
+                await expiry.ScheduleAsync(user, RetentionRules.DeletedThread, threadId, deletedAt, cancellationToken).ConfigureAwait(false);
+            }
+
             try
             {
                 var etags = await table.SubmitAsync(

@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Azure;
+using Serverless.Storage.Lifecycle;
 using Serverless.Storage.Payloads;
 using Serverless.Storage.Tables;
 using Serverless.Storage.Users;
@@ -11,13 +12,15 @@ namespace Serverless.Storage.Missions;
 /// user table, and the run's stored response bodies in the payload container under
 /// <see cref="ResponseBlobPrefix"/>. Maps records to columns and carries ETags through; callers decide what is valid.
 /// </summary>
-public sealed class MissionStore(TableClient table, PayloadStore payloads)
+public sealed class MissionStore(TableClient table, PayloadStore payloads, ExpiryIndex expiry)
 {
     /// <summary>The content type recorded for a stored body whose receiver named none.</summary>
     public const string DefaultResponseContentType = "application/octet-stream";
 
     /// <summary>The column prefix of a run's response (<c>ResponseBlob</c>, <c>ResponseCodec</c>, ...), as messages store their blobs.</summary>
-    private const string Response = "Response";
+    internal const string ResponseColumns = "Response";
+
+    private const string Response = ResponseColumns;
 
     private static readonly string[] KeyOnly = ["RowKey"];
 
@@ -63,12 +66,23 @@ public sealed class MissionStore(TableClient table, PayloadStore payloads)
 
     /// <summary>
     /// Deletes a mission; false when it did not exist. Its run rows, and the response blobs they reference (under
-    /// <see cref="ResponseBlobPrefix"/>), stay for retention or an erasure sweep: a run log can hold any number of rows,
-    /// more than one request should delete. Mission ids are never reused, so a new mission never shows them.
+    /// <see cref="ResponseBlobPrefix"/>), go later: a run log can hold any number of rows, more than one request should
+    /// delete, so the delete schedules their purge in the expiry index (<see cref="RetentionRules.DeletedMission"/>)
+    /// before it removes the mission row. Mission ids are never reused, so a new mission never shows them.
     /// </summary>
     /// <exception cref="RequestFailedException">412 when <paramref name="ifMatch"/> is stale.</exception>
-    public Task<bool> DeleteAsync(string userKey, string missionId, ETag ifMatch, CancellationToken cancellationToken) =>
-        table.DeleteRowAsync(userKey, UserRowKeys.ForMission(missionId), ifMatch, cancellationToken);
+    public async Task<bool> DeleteAsync(string userKey, string missionId, ETag ifMatch, CancellationToken cancellationToken)
+    {
+        var rowKey = UserRowKeys.ForMission(missionId);
+        if (await table.FindAsync(userKey, rowKey, KeyOnly, cancellationToken).ConfigureAwait(false) is null)
+        {
+            return false;
+        }
+
+        // Index first: if the delete then fails, the sweep finds the mission still there and drops the entry.
+        await expiry.ScheduleAsync(UserPartition.FromKey(userKey), RetentionRules.DeletedMission, missionId, expiry.Time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        return await table.DeleteRowAsync(userKey, rowKey, ifMatch, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>One page of the user's missions in id order.</summary>
     public async Task<(IReadOnlyList<MissionRecord> Items, string? Next)> ListAsync(string userKey, int limit, string? after, CancellationToken cancellationToken)
@@ -100,7 +114,7 @@ public sealed class MissionStore(TableClient table, PayloadStore payloads)
     /// The blob name prefix of a mission's stored response bodies: under the user's prefix, so retention and erasure
     /// find a user's blobs (including orphans of a run row that was never written) by listing it.
     /// </summary>
-    public static string ResponseBlobPrefix(string userKey, string missionId) => $"{userKey}/mrun/{missionId}";
+    public static string ResponseBlobPrefix(string userKey, string missionId) => UserBlobNames.Folder(userKey, UserBlobNames.MissionResponses, missionId);
 
     /// <summary>
     /// Stores a captured response body as a compressed blob under <see cref="ResponseBlobPrefix"/>. Call it before

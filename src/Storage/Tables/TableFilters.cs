@@ -26,6 +26,18 @@ public static class TableFilters
             : TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey} and RowKey ge {lower}");
     }
 
+    /// <summary>
+    /// Rows of every partition whose RowKey starts with <paramref name="prefix"/>: a scan of the whole table that
+    /// returns only those rows (for one-off jobs across users, never for a request).
+    /// </summary>
+    public static string AnyPartitionRowKeyStartsWith(string prefix)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        return PrefixSuccessor(prefix) is { } upper
+            ? TableClient.CreateQueryFilter($"RowKey ge {prefix} and RowKey lt {upper}")
+            : TableClient.CreateQueryFilter($"RowKey ge {prefix}");
+    }
+
     /// <summary>Joins filters (each already built with <see cref="TableClient.CreateQueryFilter(FormattableString)"/>) with <c>and</c>, each in parentheses.</summary>
     public static string And(params string[] filters) => string.Join(" and ", filters.Select(f => $"({f})"));
 

@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Azure;
+using Serverless.Storage.Lifecycle;
 using Serverless.Storage.Tables;
 
 namespace Serverless.Storage.Users;
@@ -9,10 +10,13 @@ namespace Serverless.Storage.Users;
 /// as one more operation of the transaction that performs the guarded write, so the write and its
 /// record commit together or not at all; a concurrent request with the same key loses with 409.
 /// </summary>
-public sealed class IdempotencyStore(TableClient table, TimeProvider time)
+public sealed class IdempotencyStore(TableClient table, TimeProvider time, ExpiryIndex expiry)
 {
     /// <summary>How long a key is remembered (Stripe and the IETF draft both use at least 24 hours).</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(24);
+
+    /// <summary>The column that holds when a key was first used, which its retention counts from.</summary>
+    public const string CreatedAtColumn = "CreatedAt";
 
     /// <summary>The longest key a client may send.</summary>
     public const int MaxKeyLength = 255;
@@ -22,13 +26,17 @@ public sealed class IdempotencyStore(TableClient table, TimeProvider time)
 
     /// <summary>
     /// Finds the live record of a key. An expired record comes back as the ETag in <c>Expired</c>
-    /// so that the new write can replace it under its ETag.
+    /// so that the new write can replace it under its ETag. When there is no live record the caller is about to
+    /// write one, so this first makes sure the expiry index will look at the user's records of this hour once
+    /// they expire (<see cref="RetentionRules.Idempotency"/>; one index write per user and hour, design.md §3: index before row).
     /// </summary>
     public async Task<(IdempotencyRecord? Live, ETag? Expired)> FindAsync(UserPartition user, string operation, string key, CancellationToken cancellationToken)
     {
         var entity = await table.FindAsync(user.Key, UserRowKeys.ForIdempotencyKey(operation, key), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow();
         if (entity is null)
         {
+            await expiry.ScheduleRowsAsync(user, RetentionRules.Idempotency, now, cancellationToken).ConfigureAwait(false);
             return (null, null);
         }
 
@@ -39,9 +47,15 @@ public sealed class IdempotencyStore(TableClient table, TimeProvider time)
             entity.GetInt32("Status") ?? 200,
             entity.GetString("Response") ?? "null",
             entity.GetString("Location"),
-            entity.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue,
+            entity.GetDateTimeOffset(CreatedAtColumn) ?? DateTimeOffset.MinValue,
             entity.ETag);
-        return record.CreatedAt + Lifetime > time.GetUtcNow() ? (record, null) : (null, entity.ETag);
+        if (record.CreatedAt + Lifetime > now)
+        {
+            return (record, null);
+        }
+
+        await expiry.ScheduleRowsAsync(user, RetentionRules.Idempotency, now, cancellationToken).ConfigureAwait(false);
+        return (null, entity.ETag);
     }
 
     /// <summary>The transaction operation that stores <paramref name="record"/>, replacing an expired one when given.</summary>
@@ -59,7 +73,7 @@ public sealed class IdempotencyStore(TableClient table, TimeProvider time)
             ["Status"] = record.Status,
             ["Response"] = record.ResponseJson,
             ["Location"] = record.Location,
-            ["CreatedAt"] = record.CreatedAt,
+            [CreatedAtColumn] = record.CreatedAt,
         };
         return replacingExpired is { } etag
             ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, etag)

@@ -1,12 +1,14 @@
 using Azure.Data.Tables;
 using Azure;
+using Serverless.Storage.Lifecycle;
 using Serverless.Storage.Tables;
 
 namespace Serverless.Storage.Users;
 
 /// <summary>
 /// Settings rows (<c>setting|{namespace}|{key}</c>) in the user table. Callers validate sizes; this
-/// class maps records to rows and carries ETags through.
+/// class maps records to rows and carries ETags through. Rows carry their schema version
+/// (<see cref="SchemaMigrations"/>): older rows are upgraded as they are read.
 /// </summary>
 public sealed class SettingsStore(TableClient table)
 {
@@ -36,6 +38,7 @@ public sealed class SettingsStore(TableClient table)
             [ValueProperty] = valueJson,
             [UpdatedAtProperty] = now,
         };
+        SchemaMigrations.Current.Stamp(UserDataKinds.Setting, entity);
 
         SettingRecord Stored(ETag etag) => new(settingNamespace, key, valueJson, now, etag);
         if (createOnly)
@@ -126,12 +129,13 @@ public sealed class SettingsStore(TableClient table)
 
     private static SettingRecord ToRecord(TableEntity entity)
     {
+        SchemaMigrations.Current.Upgrade(UserDataKinds.Setting, entity);
         var segments = KeyEncoding.Split(entity.RowKey);
         return new SettingRecord(
             segments[1],
             segments[2],
             entity.GetString(ValueProperty) ?? "null",
-            entity.GetDateTimeOffset(UpdatedAtProperty) ?? entity.Timestamp ?? DateTimeOffset.MinValue,
+            entity.GetDateTimeOffset(UpdatedAtProperty) ?? DateTimeOffset.MinValue,
             entity.ETag);
     }
 }

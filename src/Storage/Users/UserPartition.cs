@@ -36,6 +36,15 @@ public readonly record struct UserPartition
         return new UserPartition(userId, KeyEncoding.EncodeKey(userId));
     }
 
+    /// <summary>The partition whose encoded key is <paramref name="key"/> (as index rows and blob names carry it).</summary>
+    /// <exception cref="FormatException">The text is not an encoded user id.</exception>
+    public static UserPartition FromKey(string key)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        var partition = For(KeyEncoding.Decode(key));
+        return partition.Key == key ? partition : throw new FormatException("The text is not the encoding of a user id.");
+    }
+
     /// <inheritdoc />
     public override string ToString() => Key;
 }

@@ -4,6 +4,7 @@ using Serverless.Storage.Conversations;
 using Serverless.Storage.Payloads;
 using Serverless.Storage.Tables;
 using Serverless.Storage.Users;
+using Serverless.Tests.Testing;
 
 namespace Serverless.Tests.Conversations;
 
@@ -34,7 +35,7 @@ public sealed class ArchiveStoreTests : IAsyncLifetime
     {
         // 99 inline messages of 16,000 CJK characters: each takes ~96 KB as escaped JSON (6 bytes a
         // character), so 97 of them would be a ~9 MB unarchive transaction, over the 4 MiB limit.
-        var threads = new ThreadStore(table, TimeProvider.System);
+        var threads = new ThreadStore(table, TimeProvider.System, await LifecycleWorld.ExpiryForAsync(table));
         var payloads = new PayloadStore(container);
         var messages = new MessageStore(table, threads, payloads, TimeProvider.System);
         var archiver = new ThreadArchiver(table, threads, payloads);

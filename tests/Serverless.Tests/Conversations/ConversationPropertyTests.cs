@@ -3,6 +3,7 @@ using FsCheck.Fluent;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Serverless.Storage.Conversations;
+using Serverless.Storage.Lifecycle;
 using Serverless.Storage.Payloads;
 using Serverless.Storage.Tables;
 using Serverless.Storage.Users;
@@ -22,6 +23,7 @@ public sealed class ConversationPropertyTests : IAsyncLifetime
 {
     private TableClient table = null!;
     private BlobContainerClient container = null!;
+    private ExpiryIndex expiry = null!;
     private int cases;
 
     /// <summary>One step; thread and pick are reduced modulo what exists when it runs.</summary>
@@ -59,6 +61,7 @@ public sealed class ConversationPropertyTests : IAsyncLifetime
         await table.CreateIfNotExistsAsync();
         container = azurite.Container(Azurite.UniqueName("prop"));
         await container.CreateIfNotExistsAsync();
+        expiry = await LifecycleWorld.ExpiryForAsync(table);
     }
 
     public async Task DisposeAsync()
@@ -71,7 +74,7 @@ public sealed class ConversationPropertyTests : IAsyncLifetime
     public void AnyOperationSequence_ReadsAsTheModelSays()
     {
         var step = Gen.Frequency(
-            (5, Gen.Frequency((4, Gen.Choose(1, 5)), (1, Gen.Choose(40, ConversationLimits.MaxAppendRows))).Select(n => ("append", n))),
+            (5, Gen.Frequency((4, Gen.Choose(1, 5)), (1, Gen.Choose(40, ConversationLimits.MaxAppendRowsWithUsage))).Select(n => ("append", n))),
             (2, Gen.Choose(0, 1000).Select(n => ("delete", n))),
             (1, Gen.Choose(0, 1000).Select(n => ("redact", n))),
             (2, Gen.Choose(0, 1000).Select(n => ("fork", n))),
@@ -107,7 +110,7 @@ public sealed class ConversationPropertyTests : IAsyncLifetime
     {
         var user = UserPartition.For($"case{Interlocked.Increment(ref cases)}");
         var payloads = new PayloadStore(container);
-        var threads = new ThreadStore(table, TimeProvider.System);
+        var threads = new ThreadStore(table, TimeProvider.System, expiry);
         var messages = new MessageStore(table, threads, payloads, TimeProvider.System);
         var archiver = new ThreadArchiver(table, threads, payloads);
         var model = new List<ModelThread> { new("t0", null, 0) };

@@ -1,6 +1,7 @@
 using Serverless.Storage.Conversations;
 using Serverless.Storage.Users;
 using Serverless.Tests.Storage;
+using Serverless.Tests.Testing;
 
 namespace Serverless.Tests.Conversations;
 
@@ -10,7 +11,7 @@ public sealed class ThreadListBudgetTests : TableTestBase
     public async Task AFilteredList_ScansAtMostTheBudgetPerRequest_AndReturnsAShortPageWithACursor()
     {
         var user = UserPartition.For("dave");
-        var store = new ThreadStore(Table, TimeProvider.System);
+        var store = new ThreadStore(Table, TimeProvider.System, await LifecycleWorld.ExpiryForAsync(Table));
         var start = DateTimeOffset.UtcNow;
 
         // The only live thread is the oldest; 520 newer archived threads sit in front of it in both orders.
@@ -38,7 +39,7 @@ public sealed class ThreadListBudgetTests : TableTestBase
     public async Task AnUnfilteredPage_ReadsOnlyItsOwnRows()
     {
         var user = UserPartition.For("erin");
-        var store = new ThreadStore(Table, TimeProvider.System);
+        var store = new ThreadStore(Table, TimeProvider.System, await LifecycleWorld.ExpiryForAsync(Table));
         for (var i = 0; i < 30; i++)
         {
             await store.CreateAsync(user, ThreadRecord.New($"t{i}", null, null, false, false, DateTimeOffset.UtcNow, ThreadLineage.None), null, default);

@@ -11,6 +11,7 @@ using Serverless.Storage;
 using Serverless.Storage.Tables;
 using Serverless.Storage.Users;
 using Serverless.Tests.Storage;
+using Serverless.Tests.Testing;
 
 namespace Serverless.Tests.Functions;
 
@@ -99,7 +100,7 @@ public sealed class IdempotencyKeysTests : TableTestBase
         context.Request.Headers[IdempotencyKeys.Header] = key;
         context.Response.Body = new MemoryStream();
         var user = CurrentUser.From(context);
-        var keys = new IdempotencyKeys(new IdempotencyStore(Table, clock), clock);
+        var keys = new IdempotencyKeys(new IdempotencyStore(Table, clock, await LifecycleWorld.ExpiryForAsync(Table, clock)), clock);
 
         var outcome = await keys.BeginAsync(context.Request, "threads.create", Encoding.UTF8.GetBytes(body), CancellationToken.None);
         var answer = outcome.Answer;

@@ -1,12 +1,16 @@
 using System.Collections;
 using System.Reflection;
 using System.Text.Json;
+using Serverless.Functions.AgentState;
 using Serverless.Functions.Api;
+using Serverless.Functions.Artifacts;
+using Serverless.Functions.Autosave;
 using Serverless.Functions.Conversations;
 using Serverless.Functions.Identity;
 using Serverless.Functions.Missions;
 using Serverless.Functions.Storage;
 using Serverless.Functions.Timers;
+using Serverless.Storage.Lifecycle;
 using Serverless.Tests.Testing;
 
 namespace Serverless.Tests.Functions;
@@ -22,6 +26,10 @@ public sealed class SettingsDocumentationTests
         { ApiOptions.Section, typeof(ApiOptions) },
         { ConversationOptions.Section, typeof(ConversationOptions) },
         { MissionOptions.Section, typeof(MissionOptions) },
+        { LifecycleOptions.Section, typeof(LifecycleOptions) },
+        { ArtifactOptions.Section, typeof(ArtifactOptions) },
+        { AutosaveOptions.Section, typeof(AutosaveOptions) },
+        { RecordOptions.Section, typeof(RecordOptions) },
     };
 
     [Theory]

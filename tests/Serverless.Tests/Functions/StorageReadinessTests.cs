@@ -100,7 +100,9 @@ public sealed class StorageProbeTests
         var azurite = await Azurite.Shared;
         var counter = new Serverless.Storage.Pipeline.RoundTripCounter();
         var account = azurite.Connect(counter.AddTo);
-        var tables = new Serverless.Functions.Storage.AppTables(account.Tables.GetTableClient(Azurite.UniqueName("probe")), account.Tables.GetTableClient(Azurite.UniqueName("due")));
+        var tables = new Serverless.Functions.Storage.AppTables(
+            account.Tables.GetTableClient(Azurite.UniqueName("probe")), account.Tables.GetTableClient(Azurite.UniqueName("due")),
+            account.Tables.GetTableClient(Azurite.UniqueName("expiry")), account.Tables.GetTableClient(Azurite.UniqueName("lifecycle")));
         var containers = new Serverless.Functions.Storage.AppContainers(account.Blobs.GetBlobContainerClient(Azurite.UniqueName("probe")));
         await tables.Users.CreateAsync();
         await containers.Payloads.CreateAsync();

@@ -51,6 +51,8 @@ public sealed class MissionTestApp : IAsyncDisposable
         {
             ["Storage:UserTable"] = "users" + suffix,
             ["Storage:DueTable"] = "due" + suffix,
+            ["Storage:ExpiryTable"] = "exp" + suffix,
+            ["Storage:LifecycleTable"] = "life" + suffix,
             ["Storage:PayloadContainer"] = "payloads" + suffix,
         };
     }

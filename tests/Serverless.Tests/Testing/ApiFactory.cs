@@ -18,6 +18,9 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     /// <summary>The development signing key the factory configures.</summary>
     public const string DevelopmentKey = "test-development-signing-key-0123456789abcdef";
 
+    /// <summary>The receipt key the factory configures (base64 of 32 bytes).</summary>
+    public static readonly string ReceiptKey = Convert.ToBase64String(Enumerable.Range(100, 32).Select(i => (byte)i).ToArray());
+
     private readonly Dictionary<string, string?> settings;
     private readonly string environment;
     private readonly bool localScheduler;
@@ -36,10 +39,13 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
             ["Storage:ConnectionString"] = azurite.ConnectionString,
             ["Storage:UserTable"] = "users" + suffix,
             ["Storage:DueTable"] = "due" + suffix,
+            ["Storage:ExpiryTable"] = "exp" + suffix,
+            ["Storage:LifecycleTable"] = "life" + suffix,
             ["Storage:PayloadContainer"] = "payloads" + suffix,
             ["Auth:Development:Enabled"] = environment == "Development" ? "true" : "false",
             ["Auth:Development:SigningKey"] = DevelopmentKey,
             ["Api:CursorSigningKey"] = Convert.ToBase64String(Enumerable.Range(0, 32).Select(i => (byte)i).ToArray()),
+            ["Lifecycle:ReceiptKey"] = ReceiptKey,
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
         {
@@ -49,6 +55,9 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
 
     /// <summary>The user table this factory's app writes to.</summary>
     public string UserTable => settings["Storage:UserTable"]!;
+
+    /// <summary>The settings the factory's app runs with.</summary>
+    public IReadOnlyDictionary<string, string?> Settings => settings;
 
     /// <summary>A client that sends a development token for <paramref name="userId"/>.</summary>
     public HttpClient ClientFor(string userId)

@@ -21,6 +21,9 @@ public enum Fault
 
     /// <summary>Send it to the service, which commits it, then drop the response as a reset connection would.</summary>
     CommitThenLoseResponse,
+
+    /// <summary>Answer 403 without reaching the service: not retried, so the call fails at once (a process that died here).</summary>
+    Refuse,
 }
 
 /// <summary>
@@ -49,6 +52,13 @@ public sealed class FaultInjectionTransport(Func<Request, Fault> choose) : HttpP
         });
     }
 
+    /// <summary>Passes <paramref name="requests"/> requests through, then refuses every one after (<see cref="Fault.Refuse"/>): a process that dies mid-way.</summary>
+    public static FaultInjectionTransport DiesAfter(int requests)
+    {
+        var seen = 0;
+        return new FaultInjectionTransport(_ => Interlocked.Increment(ref seen) <= requests ? Fault.None : Fault.Refuse);
+    }
+
     public override Request CreateRequest() => inner.CreateRequest();
 
     public override void Process(HttpMessage message) => ProcessAsync(message).AsTask().GetAwaiter().GetResult();
@@ -62,6 +72,9 @@ public sealed class FaultInjectionTransport(Func<Request, Fault> choose) : HttpP
                 return;
             case Fault.ServerBusy:
                 message.Response = new SyntheticResponse(503, "ServerBusy");
+                return;
+            case Fault.Refuse:
+                message.Response = new SyntheticResponse(403, "AuthorizationFailure");
                 return;
             case Fault.Hang:
                 await Task.Delay(Timeout.Infinite, message.CancellationToken);

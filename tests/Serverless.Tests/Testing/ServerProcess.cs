@@ -28,6 +28,9 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>The server the test build copied next to the tests (the project reference brings its deps and runtimeconfig).</summary>
     public static string ServerAssembly => Path.Combine(AppContext.BaseDirectory, "Serverless.Functions.dll");
 
+    /// <summary>The operating system's id of the server process (for its /proc/&lt;pid&gt;/status).</summary>
+    public int ProcessId => process.Id;
+
     /// <summary>The port the server was told to listen on.</summary>
     public int Port { get; }
 
@@ -106,6 +109,38 @@ public sealed class ServerProcess : IAsyncDisposable
         return new CommandResult(process.ExitCode, await stdout, await stderr, watch.Elapsed);
     }
 
+    /// <summary>Starts a one-shot command of the server without waiting for it (to kill it midway).</summary>
+    public static ServerProcess StartCommand(IReadOnlyDictionary<string, string?> environment, params string[] arguments)
+    {
+        var start = StartInfo(environment);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var output = new StringBuilder();
+        var process = Process.Start(start) ?? throw new InvalidOperationException("The command did not start.");
+        process.OutputDataReceived += (_, e) => Append(output, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return new ServerProcess(process, output, 0, TimeSpan.Zero);
+    }
+
+    /// <summary>Whether the process has ended.</summary>
+    public bool HasExited => process.HasExited;
+
+    /// <summary>Kills the process and its children at once (SIGKILL: no shutdown, no finally blocks), as a crash would.</summary>
+    public async Task KillAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
     /// <summary>A client for the server; no automatic redirects.</summary>
     public HttpClient CreateClient() => new(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
 
@@ -148,6 +183,7 @@ public sealed class ServerProcess : IAsyncDisposable
                 || name.StartsWith("DOTNET_ENVIRONMENT", StringComparison.Ordinal) || name.StartsWith("FUNCTIONS_", StringComparison.Ordinal)
                 || name.StartsWith("Storage__", StringComparison.Ordinal) || name.StartsWith("Auth__", StringComparison.Ordinal)
                 || name.StartsWith("Api__", StringComparison.Ordinal) || name.StartsWith("Missions__", StringComparison.Ordinal)
+                || name.StartsWith("Lifecycle__", StringComparison.Ordinal) || name.StartsWith("Conversations__", StringComparison.Ordinal)
                 || name == "AzureWebJobsStorage")
             {
                 start.Environment.Remove(name);

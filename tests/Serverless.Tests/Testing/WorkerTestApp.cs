@@ -47,10 +47,13 @@ public sealed class WorkerTestApp : IAsyncDisposable
             ["Storage:ConnectionString"] = azurite.ConnectionString,
             ["Storage:UserTable"] = "wusers" + suffix,
             ["Storage:DueTable"] = "wdue" + suffix,
+            ["Storage:ExpiryTable"] = "wexp" + suffix,
+            ["Storage:LifecycleTable"] = "wlife" + suffix,
             ["Storage:PayloadContainer"] = "wpayloads" + suffix,
             ["Auth:Development:Enabled"] = "true",
             ["Auth:Development:SigningKey"] = ApiFactory.DevelopmentKey,
             ["Api:CursorSigningKey"] = Convert.ToBase64String(Enumerable.Range(0, 32).Select(i => (byte)i).ToArray()),
+            ["Lifecycle:ReceiptKey"] = ApiFactory.ReceiptKey,
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
         {

@@ -42,6 +42,9 @@ public enum ListOrder
 /// <param name="Values">Its allowed values.</param>
 public sealed record ListFilter(string Name, string Description, IReadOnlyList<string> Values)
 {
+    /// <summary>A filter taking any text the operation validates (no fixed values).</summary>
+    public static ListFilter Free(string name, string description) => new(name, description, []);
+
     /// <summary><c>sort</c> of the thread list.</summary>
     public static ListFilter ThreadSort { get; } = new("sort", "recent (by last activity, the default) or created.", ["recent", "created"]);
 
@@ -103,7 +106,8 @@ public static class ApiDescriptions
 
     /// <summary>
     /// The problems any operation of <paramref name="group"/> can answer, by its policy: 429 (rate limits) and 500
-    /// always; 401 and 503 (storage not ready) unless it is anonymous. Runs last, when each endpoint has its name.
+    /// always; 401 and 503 (storage not ready) unless it is anonymous; 409 for a write refused during the user's erasure.
+    /// Runs last, when each endpoint has its name.
     /// </summary>
     public static void ProducesPolicyProblems(this RouteGroupBuilder group)
     {
@@ -115,9 +119,16 @@ public static class ApiDescriptions
                 return;
             }
 
-            int[] statuses = OperationPolicies.For(name).Anonymous
+            var policy = OperationPolicies.For(name);
+            int[] statuses = policy.Anonymous
                 ? [StatusCodes.Status429TooManyRequests, StatusCodes.Status500InternalServerError]
                 : [StatusCodes.Status401Unauthorized, StatusCodes.Status429TooManyRequests, StatusCodes.Status500InternalServerError, StatusCodes.Status503ServiceUnavailable];
+            var isWrite = endpoint.Metadata.OfType<IHttpMethodMetadata>().SelectMany(m => m.HttpMethods).Any(m => !HttpMethods.IsGet(m) && !HttpMethods.IsHead(m));
+            if (!policy.Anonymous && !policy.AllowedWhileErasing && isWrite)
+            {
+                statuses = [.. statuses, StatusCodes.Status409Conflict];
+            }
+
             foreach (var status in statuses)
             {
                 endpoint.Metadata.Add(new ProducesResponseTypeMetadata(status, typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), ["application/problem+json"]));
