@@ -184,6 +184,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'Auth__RequireAuthenticatedRole', value: string(requireAuthenticatedRole) }
         { name: 'Api__CursorSigningKey', value: cursorSigningKey }
         { name: 'Missions__TickSchedule', value: missionsTickSchedule }
+        // The host refuses bodies over 100 MB unless told otherwise; artifacts go up to Artifacts:MaxUploadBytes (256 MiB).
+        { name: 'FUNCTIONS_REQUEST_BODY_SIZE_LIMIT', value: '268435456' }
         { name: 'Lifecycle__ReceiptKey', value: lifecycleReceiptKey }
         { name: 'Lifecycle__RetentionSchedule', value: lifecycleRetentionSchedule }
         { name: 'Lifecycle__OrphanSweepSchedule', value: lifecycleOrphanSweepSchedule }

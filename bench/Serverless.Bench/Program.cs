@@ -1,5 +1,7 @@
 using Serverless.Bench;
+using Serverless.Bench.AgentState;
 using Serverless.Bench.App;
+using Serverless.Bench.Artifacts;
 using Serverless.Bench.Conversations;
 using Serverless.Bench.Lifecycle;
 using Serverless.Bench.Missions;
@@ -10,7 +12,9 @@ using Serverless.Bench.Storage;
 // that follow the suite name and returns the process exit code.
 var suites = new SortedDictionary<string, Func<string[], Task<int>>>(StringComparer.Ordinal)
 {
+    ["agent-state"] = AgentStateSuite.RunAsync,
     ["app"] = AppSuite.RunAsync,
+    ["artifacts"] = ArtifactsSuite.RunAsync,
     ["conversations"] = ConversationsSuite.RunAsync,
     ["lifecycle"] = LifecycleSuite.RunAsync,
     ["missions"] = MissionsSuite.RunAsync,

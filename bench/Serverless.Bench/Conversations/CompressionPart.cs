@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Serverless.Bench.Codecs;
+using Serverless.Functions.Api;
 using Serverless.Functions.Conversations;
 using Serverless.Storage.Conversations;
 
@@ -12,7 +13,7 @@ namespace Serverless.Bench.Conversations;
 /// <summary>
 /// <c>--only compression</c>: how many bytes a transcript costs on the wire as the published server sends it
 /// (GET /api/v1/threads/{id}/transcript with Accept-Encoding br, gzip), against the same NDJSON compressed in one go:
-/// in process at the server's levels (Brotli <see cref="TranscriptEndpoint.BrotliQuality"/>, zlib
+/// in process at the server's levels (Brotli <see cref="ContentCoding.BrotliQuality"/>, zlib
 /// CompressionLevel.Fastest) and by the <c>brotli</c> and <c>gzip</c> command-line tools. Three transcripts of about <c>--compression-kb</c>: real text from the machine (the codec corpus), made-up
 /// chat prose, and repetitive tool chatter (the shape of the transcript in the issue that found per-message flushing).
 /// Every encoding is decoded and checked against the identity transcript, byte for byte.
@@ -26,7 +27,7 @@ internal static class CompressionPart
     /// <summary>The command-line references: the server's levels, Brotli's fastest (the issue's reference) and each tool's best.</summary>
     private static readonly (string Label, string Tool, string Args)[] Tools =
     [
-        ($"cli brotli -q {TranscriptEndpoint.BrotliQuality}", "brotli", $"-q {TranscriptEndpoint.BrotliQuality} -c"),
+        ($"cli brotli -q {ContentCoding.BrotliQuality}", "brotli", $"-q {ContentCoding.BrotliQuality} -c"),
         ("cli brotli -q 1", "brotli", "-q 1 -c"),
         ("cli brotli -q 11", "brotli", "-q 11 -c"),
         ("cli gzip -1", "gzip", "-1 -c"),
@@ -43,7 +44,7 @@ internal static class CompressionPart
     {
         var target = settings.Kilobytes * 1_000L;
         Figures.Comment(string.Create(CultureInfo.InvariantCulture,
-            $"wire bytes = the transcript's response body as sent (Content-Encoding br or gzip; the server compresses at Brotli quality {TranscriptEndpoint.BrotliQuality} and zlib level 1 "
+            $"wire bytes = the transcript's response body as sent (Content-Encoding br or gzip; the server compresses at Brotli quality {ContentCoding.BrotliQuality} and zlib level 1 "
             + $"(CompressionLevel.Fastest), and sends the NDJSON in flushed units of {TranscriptEndpoint.FlushBytes / 1024} KiB); one-shot = the identity transcript compressed in one write in this process at the same level; "
             + $"cli = the tool on the identity transcript as a file. Ratios below 1 mean the server sends less. Messages: inline, 97 per append, roles alternating."));
         foreach (var kind in Kinds())
@@ -56,7 +57,7 @@ internal static class CompressionPart
             }
 
             await deployment.CreateThreadAsync(kind.Name);
-            await deployment.FillAsync(kind.Name, messages.Count, ConversationLimits.MaxAppendRows,
+            await deployment.FillAsync(kind.Name, messages.Count, ConversationLimits.MaxAppendRowsWithUsage,
                 i => new NewMessage(null, i % 2 == 0 ? "user" : "assistant", messages[i], null, "bench-model", 100, 200, 0.001, null), $"compression fill {kind.Name}");
             await MeasureOneAsync(app, kind.Name, messages.Count);
         }
@@ -79,14 +80,14 @@ internal static class CompressionPart
             throw new InvalidOperationException($"compression {threadId}: the transcript does not hold {messages} lines");
         }
 
-        var oneShotBr = OneShot(ndjson, output => new BrotliStream(output, new BrotliCompressionOptions { Quality = TranscriptEndpoint.BrotliQuality }, leaveOpen: true));
+        var oneShotBr = OneShot(ndjson, output => new BrotliStream(output, new BrotliCompressionOptions { Quality = ContentCoding.BrotliQuality }, leaveOpen: true));
         var oneShotGzip = OneShot(ndjson, output => new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true));
         var prefix = $"compression {threadId}";
         Figures.Write($"{prefix}: messages", messages);
         Figures.Write($"{prefix}: ndjson bytes", ndjson.Length);
         Figures.Write($"{prefix}: server br wire bytes", br.Wire);
         Figures.Write($"{prefix}: server gzip wire bytes", gzip.Wire);
-        Figures.Write($"{prefix}: one-shot br q{TranscriptEndpoint.BrotliQuality} bytes", oneShotBr);
+        Figures.Write($"{prefix}: one-shot br q{ContentCoding.BrotliQuality} bytes", oneShotBr);
         Figures.Write($"{prefix}: one-shot gzip Fastest bytes", oneShotGzip);
         Figures.Write($"{prefix}: ratio server br / one-shot br", br.Wire / (double)oneShotBr, "0.000");
         Figures.Write($"{prefix}: ratio server gzip / one-shot gzip", gzip.Wire / (double)oneShotGzip, "0.000");

@@ -38,7 +38,7 @@ internal static class ForkPart
         for (var p = 0; p < parents.Length; p++)
         {
             await deployment.CreateThreadAsync(parents[p]);
-            await deployment.FillAsync(parents[p], sizes[p], ConversationLimits.MaxAppendRows, i => new NewMessage(null, "user", ChatText.Make(i, 200), null, null, 10, 20, 0.001, null));
+            await deployment.FillAsync(parents[p], sizes[p], ConversationLimits.MaxAppendRowsWithUsage, i => new NewMessage(null, "user", ChatText.Make(i, 200), null, null, 10, 20, 0.001, null));
         }
 
         for (var w = 0; w < Warmup; w++)

@@ -36,7 +36,7 @@ internal static class LatencyPart
         await deployment.CreateThreadAsync(apiThread);
         await deployment.CreateThreadAsync(rawThread);
         await deployment.CreateThreadAsync(listThread);
-        await deployment.FillAsync(listThread, ListThreadMessages, ConversationLimits.MaxAppendRows, i => Message(i, ChatText.Make(i, 300)));
+        await deployment.FillAsync(listThread, ListThreadMessages, ConversationLimits.MaxAppendRowsWithUsage, i => Message(i, ChatText.Make(i, 300)));
 
         // The same message both ways: ~300 chars of text and usage figures, no client id.
         var content = ChatText.Make(1, 300);

@@ -40,8 +40,8 @@ internal static class RoundTripsPart
         var thread = ThreadRecord.New("bench", "bench", null, false, false, DateTimeOffset.UtcNow, ThreadLineage.None);
         Figures.Write("create thread: round trips", await Count(() => threads.CreateAsync(user, thread, null, default)));
         Figures.Write("append 1 message: round trips", await Count(() => messages.AppendAsync(user, "bench", [Message(0)], default)));
-        Figures.Write($"append {ConversationLimits.MaxAppendRows} messages (the atomic maximum; 100 do not fit one transaction): round trips",
-            await Count(() => messages.AppendAsync(user, "bench", Enumerable.Range(1, ConversationLimits.MaxAppendRows).Select(Message).ToList(), default)));
+        Figures.Write($"append {ConversationLimits.MaxAppendRowsWithUsage} messages reporting usage (the atomic maximum with the day's usage rollup rows in the same transaction): round trips",
+            await Count(() => messages.AppendAsync(user, "bench", Enumerable.Range(1, ConversationLimits.MaxAppendRowsWithUsage).Select(Message).ToList(), default)));
         Figures.Write("append 1 message with 40,000-char content (blob first): round trips",
             await Count(() => messages.AppendAsync(user, "bench", [Message(0) with { Content = new string('x', 40_000) }], default)));
 
@@ -49,7 +49,7 @@ internal static class RoundTripsPart
         var current = (await threads.GetAsync(user, "bench", default))!;
         while (current.NextSequence <= 1000)
         {
-            var n = (int)Math.Min(ConversationLimits.MaxAppendRows, 1001 - current.NextSequence);
+            var n = (int)Math.Min(ConversationLimits.MaxAppendRowsWithUsage, 1001 - current.NextSequence);
             current = (await messages.AppendAsync(user, "bench", Enumerable.Range(0, n).Select(Message).ToList(), default))!.Thread;
         }
 

@@ -33,7 +33,7 @@ internal static class ScalePart
         const string bigId = "big";
         var big = settings.BigMessages;
         await deployment.CreateThreadAsync(smallId);
-        await deployment.FillAsync(smallId, SmallMessages, ConversationLimits.MaxAppendRows, Message);
+        await deployment.FillAsync(smallId, SmallMessages, ConversationLimits.MaxAppendRowsWithUsage, Message);
 
         var smallPages = Pages(deployment, smallId, SmallMessages);
         var bigPages = Pages(deployment, bigId, big);
@@ -44,16 +44,16 @@ internal static class ScalePart
         var beforeFill = await TimeAsync(app, [smallPages], settings.Samples);
 
         await deployment.CreateThreadAsync(bigId);
-        Figures.Progress($"scale: filling a {big:N0}-message thread, {ConversationLimits.MaxAppendRows} messages per append");
-        var (bigThread, fill) = await deployment.FillAsync(bigId, big, ConversationLimits.MaxAppendRows, Message, "scale fill");
+        Figures.Progress($"scale: filling a {big:N0}-message thread, {ConversationLimits.MaxAppendRowsWithUsage} messages per append");
+        var (bigThread, fill) = await deployment.FillAsync(bigId, big, ConversationLimits.MaxAppendRowsWithUsage, Message, "scale fill");
         if (bigThread.NextSequence != big + 1)
         {
             throw new InvalidOperationException($"the big thread ends at {bigThread.NextSequence - 1}, expected {big}");
         }
 
-        var appends = (big + ConversationLimits.MaxAppendRows - 1) / ConversationLimits.MaxAppendRows;
+        var appends = (big + ConversationLimits.MaxAppendRowsWithUsage - 1) / ConversationLimits.MaxAppendRowsWithUsage;
         Figures.Comment(string.Create(CultureInfo.InvariantCulture,
-            $"fill = {appends:N0} sequential MessageStore.AppendAsync calls of up to {ConversationLimits.MaxAppendRows} ~200-char messages each (one transaction each) from the bench process"));
+            $"fill = {appends:N0} sequential MessageStore.AppendAsync calls of up to {ConversationLimits.MaxAppendRowsWithUsage} ~200-char messages each (one transaction each) from the bench process"));
         Figures.Write($"fill {big:N0}-message thread: seconds", fill.TotalSeconds, "0.0");
         Figures.Write($"fill {big:N0}-message thread: messages per second", big / fill.TotalSeconds, "0");
 

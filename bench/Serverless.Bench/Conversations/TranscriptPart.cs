@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Serverless.Bench.App;
+using Serverless.Functions.Api;
 using Serverless.Functions.Conversations;
 using Serverless.Storage.Conversations;
 
@@ -83,7 +84,7 @@ internal static class TranscriptPart
             $"each stream: fresh server process (Production, {GcMode(context.PublishedServer)} unless the label says workstation GC = DOTNET_gcServer=0); warm-up = the transcript of a fork of the first 5 messages of the same thread, same encoding, read to the end; "
             + $"then after 0.5 s baseline = VmRSS, VmHWM reset (clear_refs 5), the transcript read to the end by the bench while VmRSS is read every {settings.SampleMilliseconds} ms; "
             + $"peak = max(VmHWM, largest VmRSS read); growth = peak - baseline. MB = 10^6 bytes. ndjson bytes = the transcript as the client sees it after decompression; "
-            + $"wire bytes = as sent. br = Accept-Encoding: br (the server compresses with BrotliStream at quality {TranscriptEndpoint.BrotliQuality}). The server lists 100 messages per storage page.\n"
+            + $"wire bytes = as sent. br = Accept-Encoding: br (the server compresses with BrotliStream at quality {ContentCoding.BrotliQuality}). The server lists 100 messages per storage page.\n"
             + $"first half (fork) = the transcript of a fork at the midpoint, which reads the first half of the same rows: does growth follow the transcript's length? "
             + $"workstation GC = the same full stream with DOTNET_gcServer=0: how much of the growth is memory Server GC chooses to keep rather than memory the server holds."));
 

@@ -92,7 +92,7 @@ internal sealed class BenchWorld
             var id = $"{prefix}{i}";
             await Threads.CreateAsync(user, ThreadRecord.New(id, id, null, false, false, Clock.Now, ThreadLineage.None), null, ct);
             var batch = Enumerable.Range(1, ConversationLimits.MaxAppendRows)
-                .Select(n => new NewMessage(null, "user", offloadEvery > 0 && n % offloadEvery == 0 ? large : text, null, null, 10, 20, null, null))
+                .Select(n => new NewMessage(null, "user", offloadEvery > 0 && n % offloadEvery == 0 ? large : text, null, null, null, null, null, null))
                 .ToList();
             await Messages.AppendAsync(user, id, batch, ct);
         });

@@ -4,8 +4,10 @@ using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Serverless.Functions.Integrations;
 using Serverless.Functions.Missions;
 using Serverless.Functions.Timers;
+using Serverless.Storage.Integrations;
 using Serverless.Storage.Lifecycle;
 using Serverless.Storage.Pipeline;
 using Serverless.Storage.Missions;
@@ -73,7 +75,8 @@ internal static class MissionsSuite
         var due = new DueIndexStore(dueTable);
         var protector = new MissionSecretProtector(missionOptions, new BenchEnvironment());
         using var sender = new WebhookSender(missionOptions);
-        var firing = new MissionFiring(store, due, sender, protector, missionOptions, TimeProvider.System, NullLogger<MissionFiring>.Instance);
+        var integrations = new IntegrationSecrets(new IntegrationStore(users), protector, TimeProvider.System);
+        var firing = new MissionFiring(store, due, sender, protector, integrations, missionOptions, TimeProvider.System, NullLogger<MissionFiring>.Instance);
         var job = new MissionsTickJob(due, firing, missionOptions, TimeProvider.System, NullLogger<MissionsTickJob>.Instance);
 
         Figures.Progress($"seeding {total} missions ({Due} due)");

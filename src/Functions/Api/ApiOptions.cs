@@ -18,16 +18,22 @@ public sealed class ApiOptions
     /// <summary>Origins of HUDs allowed to call the API from a browser (CORS). Default: none.</summary>
     public string[] AllowedOrigins { get; set; } = [];
 
-    /// <summary>Per-user request budget.</summary>
+    /// <summary>Per-user request budget (authenticated operations).</summary>
     public RateLimitOptions RateLimit { get; set; } = new();
+
+    /// <summary>
+    /// Per-client-address budget of requests without a valid user: anonymous operations (health, readiness, the OpenAPI
+    /// document) and failed authentications. Default 120 a minute, 30 at once.
+    /// </summary>
+    public RateLimitOptions AddressRateLimit { get; set; } = new() { PermitsPerMinute = 120, Burst = 30 };
 }
 
-/// <summary>A token bucket per user (or per client address for anonymous calls).</summary>
+/// <summary>A token bucket per user (or per client address, see <see cref="ApiOptions.AddressRateLimit"/>).</summary>
 public sealed class RateLimitOptions
 {
-    /// <summary>Requests a user may make per minute on average. Default 600.</summary>
+    /// <summary>Requests per minute on average. Default 600 (per user).</summary>
     public int PermitsPerMinute { get; set; } = 600;
 
-    /// <summary>Requests a user may make in a burst. Default 100.</summary>
+    /// <summary>Requests in a burst. Default 100 (per user).</summary>
     public int Burst { get; set; } = 100;
 }

@@ -10,12 +10,12 @@ namespace Serverless.Functions.Api;
 /// What every API request goes through before and around its operation, written once and run by
 /// both hosts (<see cref="Hosting.LocalApiMiddleware"/> on the local server,
 /// <see cref="Hosting.WorkerApiMiddleware"/> under the Functions worker): CORS headers, the body
-/// limit, the user's identity (ASP.NET Core authentication with the app's schemes), the per-user
-/// rate limit, the wait for storage, the lifecycle's check (writes refused during the user's erasure), and the
-/// problem+json boundary around it all.
+/// limit, the user's identity (ASP.NET Core authentication with the app's schemes), the rate limits
+/// (per user; per client address for anonymous calls and failed authentication), the wait for storage, the
+/// lifecycle's check (writes refused during the user's erasure), and the problem+json boundary around it all.
 /// </summary>
 public sealed partial class ApiPipeline(
-    ApiCors cors, UserRateLimiter rateLimiter, StorageReadiness storage, UserLifecycleGate lifecycle, IOptions<ApiOptions> options, ILogger<ApiPipeline> logger)
+    ApiCors cors, ApiRateLimiter rateLimiter, StorageReadiness storage, UserLifecycleGate lifecycle, IOptions<ApiOptions> options, ILogger<ApiPipeline> logger)
 {
     /// <summary>Runs <paramref name="operation"/>'s checks, then <paramref name="next"/>, answering any fault as a problem.</summary>
     /// <param name="context">The request.</param>
@@ -51,21 +51,28 @@ public sealed partial class ApiPipeline(
             return tooLarge;
         }
 
+        // What comes without a user is limited per client address: anonymous operations, and failed authentications
+        // (so a client cannot try tokens, or flood us, at the rate of the checks).
         if (policy.Anonymous)
         {
-            return null;
+            return rateLimiter.TryAcquireForAddress(context);
         }
 
         var identity = await context.AuthenticateAsync();
         if (!identity.Succeeded || identity.Principal.FindFirst(CurrentUser.UserIdClaim)?.Value is not { Length: > 0 } userId)
         {
+            if (rateLimiter.TryAcquireForAddress(context) is { } addressLimited)
+            {
+                return addressLimited;
+            }
+
             // The scheme's challenge says why in WWW-Authenticate (e.g. error="invalid_token"); the body is ours.
             await context.ChallengeAsync();
             return Problems.Result(StatusCodes.Status401Unauthorized, ProblemCodes.Unauthorized, "Unauthorized.", "Send a valid user token: Authorization: Bearer <token>.");
         }
 
         context.User = identity.Principal;
-        if (rateLimiter.TryAcquire(context, userId) is { } limited)
+        if (rateLimiter.TryAcquireForUser(context, userId) is { } limited)
         {
             return limited;
         }
@@ -88,21 +95,23 @@ public sealed partial class ApiPipeline(
 
     private async Task AnswerFaultAsync(HttpContext context, Exception exception)
     {
-        var (status, code, title, detail) = ProblemMapping.Classify(exception);
+        var (status, code, title, detail, errors) = ProblemMapping.Classify(exception);
         if (status >= 500)
         {
             LogServerFault(logger, exception, context.Request.Method, context.Request.Path);
         }
 
-        // Whatever the operation had set (ETag, Content-Length, ...) belongs to an answer that is not sent.
+        // Whatever the operation had set or written (ETag, Content-Length, body held back for compression) belongs to an
+        // answer that is not sent.
         context.Response.Clear();
+        JsonCompression.DiscardUnsent(context);
         cors.ApplyToResponse(context);
         if (ProblemMapping.IsTransient(exception))
         {
             context.Response.Headers.RetryAfter = "2";
         }
 
-        await Problems.Result(status, code, title, detail).ExecuteAsync(context);
+        await Problems.Result(status, code, title, detail, errors).ExecuteAsync(context);
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Unhandled fault on {Method} {Path}")]

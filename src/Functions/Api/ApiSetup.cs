@@ -21,7 +21,7 @@ public static class ApiSetup
         });
         services.AddCors();
         services.AddSingleton<ApiCors>();
-        services.AddSingleton<UserRateLimiter>();
+        services.AddSingleton<ApiRateLimiter>();
         services.AddSingleton<ApiPipeline>();
         return services;
     }

@@ -1,16 +1,20 @@
+using System.Text.RegularExpressions;
 using Azure;
 
 namespace Serverless.Functions.Api;
 
 /// <summary>Reads <c>If-Match</c> / <c>If-None-Match</c> and writes <c>ETag</c>, the same way on every endpoint.</summary>
-public static class ETagHeaders
+public static partial class ETagHeaders
 {
     /// <summary>
-    /// Parses <c>If-Match</c>: absent gives null, <c>*</c> gives <see cref="ETag.All"/>, one entity tag
-    /// gives that tag. A list of tags is refused (we only ever hand out one current version).
+    /// Parses <c>If-Match</c>: absent gives null, <c>*</c> gives <see cref="ETag.All"/>, one entity tag of the form
+    /// the app issues gives that tag. Anything else (a tag the app never issued, <c>""</c>, a weak tag of
+    /// another form, a list, text that is no entity tag at all) cannot name the current version of anything,
+    /// so the precondition is false: 412, decided here, before storage sees a tag it would not understand.
     /// </summary>
     public static bool TryGetIfMatch(HttpRequest request, out ETag? ifMatch, out IResult? problem)
     {
+        ArgumentNullException.ThrowIfNull(request);
         ifMatch = null;
         problem = null;
         var values = request.Headers.IfMatch;
@@ -26,9 +30,9 @@ public static class ETagHeaders
             return true;
         }
 
-        if (values.Count > 1 || text.Length < 2 || !text.EndsWith('"') || !(text.StartsWith('"') || text.StartsWith("W/\"", StringComparison.Ordinal)))
+        if (values.Count > 1 || !IssuedTag().IsMatch(text))
         {
-            problem = Problems.Validation("If-Match", "If-Match must be '*' or one entity tag as returned in ETag.");
+            problem = Problems.PreconditionFailed();
             return false;
         }
 
@@ -47,4 +51,11 @@ public static class ETagHeaders
             response.Headers.ETag = etag.ToString();
         }
     }
+
+    /// <summary>
+    /// The ETags we hand out are the Table service's row versions, all of one form:
+    /// <c>W/"datetime'2026-11-30T11%3A58%3A39.2837611Z'"</c>.
+    /// </summary>
+    [GeneratedRegex("""^W/"datetime'[0-9A-Za-z%.:\-]{1,64}'"$""")]
+    private static partial Regex IssuedTag();
 }

@@ -31,7 +31,12 @@ public sealed class IdempotencyKeys(IdempotencyStore store, TimeProvider time)
     /// <param name="operation">A stable name of the operation, e.g. <c>threads.create</c>.</param>
     /// <param name="canonicalRequest">The request's meaning in bytes (route values and body), hashed to recognise a different request under the same key.</param>
     /// <param name="cancellationToken">Cancels the lookup.</param>
-    public async Task<Outcome> BeginAsync(HttpRequest request, string operation, ReadOnlyMemory<byte> canonicalRequest, CancellationToken cancellationToken)
+    /// <param name="reviveResponse">
+    /// For responses stored in a protected form (a secret kept encrypted in the record): turns the stored body back into
+    /// the body to send, or null when it no longer can be (409 then). The stored body is sent as it is without one.
+    /// </param>
+    public async Task<Outcome> BeginAsync(
+        HttpRequest request, string operation, ReadOnlyMemory<byte> canonicalRequest, CancellationToken cancellationToken, Func<string, string?>? reviveResponse = null)
     {
         if (!request.Headers.TryGetValue(Header, out var values))
         {
@@ -39,9 +44,9 @@ public sealed class IdempotencyKeys(IdempotencyStore store, TimeProvider time)
         }
 
         var key = values.ToString();
-        if (values.Count != 1 || key.Length is 0 or > IdempotencyStore.MaxKeyLength || key.Any(c => c < 0x21 || c > 0x7E))
+        if (!IsValid(values))
         {
-            return new Outcome(Problems.Validation(Header, $"{Header} must be 1 to {IdempotencyStore.MaxKeyLength} visible ASCII characters."), null);
+            return new Outcome(Malformed(), null);
         }
 
         var hash = Convert.ToHexString(SHA256.HashData(canonicalRequest.Span));
@@ -49,10 +54,31 @@ public sealed class IdempotencyKeys(IdempotencyStore store, TimeProvider time)
         var (live, expired) = await store.FindAsync(user.Partition, operation, key, cancellationToken).ConfigureAwait(false);
         if (live is not null)
         {
-            return new Outcome(Replay(live, hash), null);
+            return new Outcome(Replay(live, hash, reviveResponse), null);
         }
 
-        return new Outcome(null, new IdempotentWrite(user.Partition, operation, key, hash, expired, time));
+        return new Outcome(null, new IdempotentWrite(user.Partition, operation, key, hash, expired, time) { ReviveResponse = reviveResponse });
+    }
+
+    /// <summary>
+    /// Looks at the request's key before a body too large to read twice (an upload) is read: a 400 problem for a malformed
+    /// key, and whether the key has a live record, in which case the request is a replay or a reuse, which
+    /// <see cref="BeginAsync"/> tells apart once the body's hash is known, without storing the body again.
+    /// </summary>
+    public async Task<(IResult? Problem, bool Known)> PeekAsync(HttpRequest request, string operation, CancellationToken cancellationToken)
+    {
+        if (!request.Headers.TryGetValue(Header, out var values))
+        {
+            return (null, false);
+        }
+
+        if (!IsValid(values))
+        {
+            return (Malformed(), false);
+        }
+
+        var (live, _) = await store.FindAsync(CurrentUser.From(request.HttpContext).Partition, operation, values.ToString(), cancellationToken).ConfigureAwait(false);
+        return (null, live is not null);
     }
 
     /// <summary>After the guarded transaction lost a race on the key's row (409/412 at its index): answer as the winner did.</summary>
@@ -61,16 +87,25 @@ public sealed class IdempotencyKeys(IdempotencyStore store, TimeProvider time)
         var (live, _) = await store.FindAsync(write.Partition, write.Operation, write.Key, cancellationToken).ConfigureAwait(false);
         return live is null
             ? Problems.Result(StatusCodes.Status409Conflict, ProblemCodes.Conflict, "A request with this Idempotency-Key is in progress.", "Retry shortly.")
-            : Replay(live, write.RequestHash);
+            : Replay(live, write.RequestHash, write.ReviveResponse);
     }
 
-    private static IResult Replay(IdempotencyRecord record, string hash) => record.RequestHash == hash
-        ? new ReplayResult(record)
-        : Problems.Result(
+    private static bool IsValid(Microsoft.Extensions.Primitives.StringValues values) =>
+        values.Count == 1 && values.ToString() is { Length: > 0 and <= IdempotencyStore.MaxKeyLength } key && !key.Any(c => c < 0x21 || c > 0x7E);
+
+    private static IResult Malformed() => Problems.Validation(Header, $"{Header} must be 1 to {IdempotencyStore.MaxKeyLength} visible ASCII characters.");
+
+    private static IResult Replay(IdempotencyRecord record, string hash, Func<string, string?>? revive) => record.RequestHash != hash
+        ? Problems.Result(
             StatusCodes.Status422UnprocessableEntity,
             ProblemCodes.IdempotencyKeyReused,
             "This Idempotency-Key was used with a different request.",
-            "Use a new key for a new request; a key may be reused only to retry the identical request.");
+            "Use a new key for a new request; a key may be reused only to retry the identical request.")
+        : revive is null
+            ? new ReplayResult(record)
+            : revive(record.ResponseJson) is { } body
+                ? new ReplayResult(record with { ResponseJson = body })
+                : Problems.Conflict("The first response to this Idempotency-Key can no longer be replayed (it holds a secret that no longer decrypts).");
 
     /// <summary>Writes the stored first response again, marked as a replay.</summary>
     private sealed class ReplayResult(IdempotencyRecord record) : IResult
@@ -105,6 +140,9 @@ public sealed class IdempotentWrite(UserPartition user, string operation, string
 
     /// <summary>The hash of the request.</summary>
     public string RequestHash { get; } = requestHash;
+
+    /// <summary>How a stored response in protected form is turned back into the body to send (see <see cref="IdempotencyKeys.BeginAsync"/>).</summary>
+    internal Func<string, string?>? ReviveResponse { get; init; }
 
     /// <summary>The transaction operation that records the response the write will return.</summary>
     public TableTransactionAction Record(int status, string responseJson, string? location) =>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using System.Text.Unicode;
 using Microsoft.Extensions.Options;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
@@ -12,7 +13,8 @@ namespace Serverless.Functions.Api;
 /// is written for a body that fails: it must be <c>application/json</c> (415), within the body limit
 /// (413, enforced by <see cref="ApiPipeline"/> on the stream read here), valid UTF-8, valid JSON, and
 /// free of lone UTF-16 surrogates in escaped strings (400 <c>malformed_json</c>), which could be
-/// neither stored nor returned as valid text.
+/// neither stored nor returned as valid text, and without fields the body type does not declare
+/// (400 <c>validation_failed</c> naming each).
 /// </summary>
 public static class JsonBody
 {
@@ -38,7 +40,16 @@ public static class JsonBody
         T? value;
         try
         {
-            value = JsonSerializer.Deserialize<T>(json.Span, options);
+            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = MaxDepth });
+            var unknown = new Dictionary<string, string[]>(StringComparer.Ordinal);
+            FindUnknownFields(document.RootElement, options.GetTypeInfo(typeof(T)), string.Empty, unknown);
+            if (unknown.Count > 0)
+            {
+                throw new RequestBodyException(StatusCodes.Status400BadRequest, ProblemCodes.ValidationFailed, "The request is invalid.",
+                    "The body has fields this request does not take; see 'errors'.", unknown);
+            }
+
+            value = document.Deserialize<T>(options);
         }
         catch (JsonException e)
         {
@@ -97,6 +108,44 @@ public static class JsonBody
         }
     }
 
+    /// <summary>
+    /// The one rule for fields no request type declares, on every route: they are refused, never silently dropped (a
+    /// misspelt field would otherwise look accepted). Checked against the body type's own JSON contract, into nested
+    /// objects and arrays of objects; free-form JSON (<see cref="JsonElement"/> values such as metadata, payload or a
+    /// setting's value) and dictionaries (mission headers) take any member.
+    /// </summary>
+    private static void FindUnknownFields(JsonElement element, JsonTypeInfo type, string path, Dictionary<string, string[]> unknown)
+    {
+        switch (type.Kind)
+        {
+            case JsonTypeInfoKind.Object when element.ValueKind == JsonValueKind.Object:
+                var comparison = type.Options.PropertyNameCaseInsensitive ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+                foreach (var property in element.EnumerateObject())
+                {
+                    var field = path.Length == 0 ? property.Name : $"{path}.{property.Name}";
+                    if (type.Properties.FirstOrDefault(p => string.Equals(p.Name, property.Name, comparison)) is { } known)
+                    {
+                        FindUnknownFields(property.Value, type.Options.GetTypeInfo(known.PropertyType), field, unknown);
+                    }
+                    else
+                    {
+                        unknown[field] = [$"Unknown field; this object takes {string.Join(", ", type.Properties.Select(p => p.Name))}."];
+                    }
+                }
+
+                break;
+            case JsonTypeInfoKind.Enumerable when element.ValueKind == JsonValueKind.Array && type.ElementType is { } itemType:
+                var items = type.Options.GetTypeInfo(itemType);
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    FindUnknownFields(item, items, $"{path}[{index++}]", unknown);
+                }
+
+                break;
+        }
+    }
+
     /// <summary>The reader's position helps a client find its mistake; its message names no server internals.</summary>
     private static RequestBodyException Malformed(JsonException json) => new(
         StatusCodes.Status400BadRequest,
@@ -111,8 +160,12 @@ public static class JsonBody
 /// <param name="code">The problem's <see cref="ProblemCodes">code</see>.</param>
 /// <param name="title">The problem's title.</param>
 /// <param name="detail">What is wrong, for the client; never server internals.</param>
-public sealed class RequestBodyException(int status, string code, string title, string? detail) : Exception(detail ?? title)
+/// <param name="errors">The failing fields, for a <c>validation_failed</c> problem.</param>
+public sealed class RequestBodyException(int status, string code, string title, string? detail, IDictionary<string, string[]>? errors = null) : Exception(detail ?? title)
 {
+    /// <summary>The failing fields, or null.</summary>
+    public IDictionary<string, string[]>? Errors { get; } = errors;
+
     /// <summary>The status to answer.</summary>
     public int Status { get; } = status;
 

@@ -1,5 +1,9 @@
+using Serverless.Functions.AgentState;
+using Serverless.Functions.Artifacts;
+using Serverless.Functions.Autosave;
 using Serverless.Functions.Conversations;
 using Serverless.Functions.Lifecycle;
+using Serverless.Storage.Autosave;
 
 namespace Serverless.Functions.Api;
 
@@ -25,11 +29,16 @@ public static class OperationPolicies
     private static readonly Dictionary<string, OperationPolicy> Exceptions = new(StringComparer.Ordinal)
     {
         [nameof(ServiceFunctions.Health)] = new(Anonymous: true, MaxBodyBytes: null),
+        [nameof(ServiceFunctions.Ready)] = new(Anonymous: true, MaxBodyBytes: null),
         [nameof(ServiceFunctions.GetOpenApiDocument)] = new(Anonymous: true, MaxBodyBytes: null),
         [nameof(MessageFunctions.AppendMessage)] = new(Anonymous: false, MessageEndpoints.SingleAppendBodyBytes),
         [nameof(MessageFunctions.AppendMessages)] = new(Anonymous: false, MessageEndpoints.BatchAppendBodyBytes),
 
         [nameof(Portability.PortabilityFunctions.StartImport)] = new(Anonymous: false, Portability.PortabilityEndpoints.MaxImportBodyBytes),
+        // The ceiling of any configuration; the upload holds the body to Artifacts:MaxUploadBytes and its quota itself.
+        [nameof(ArtifactFunctions.UploadArtifact)] = new(Anonymous: false, ArtifactOptions.MaxUploadBytesLimit),
+        [nameof(AutosaveFunctions.PutAutosave)] = new(Anonymous: false, AutosaveStore.MaxStateBytes),
+        [nameof(EventFunctions.AppendEvents)] = new(Anonymous: false, EventEndpoints.BatchBodyBytes),
 
         // Asking again for one's erasure returns the job under way.
         [nameof(LifecycleFunctions.DeleteMe)] = new(Anonymous: false, MaxBodyBytes: null) { AllowedWhileErasing = true },

@@ -30,9 +30,20 @@ public static class ProblemCodes
     /// <summary>405: the route exists but not for this method.</summary>
     public const string MethodNotAllowed = "method_not_allowed";
 
+    /// <summary>408: the request (its body) came too slowly; the server stopped waiting.</summary>
+    public const string RequestTimeout = "request_timeout";
+
     /// <summary>409: the resource already exists or the write conflicts with another.</summary>
     public const string Conflict = "conflict";
 
+    /// <summary>409: a run cannot move from its status to the one asked (e.g. out of succeeded).</summary>
+    public const string InvalidTransition = "invalid_transition";
+
+    /// <summary>
+    /// A per-user quota would be exceeded: 409 for a record write (records per collection, collections, bytes), 413 for an
+    /// artifact upload whose body is larger than what is left of <c>Artifacts:MaxBytesPerUser</c>.
+    /// </summary>
+    public const string QuotaExceeded = "quota_exceeded";
     /// <summary>409: the user's data is being erased (<c>DELETE /api/v1/me</c>); nothing is written until it ends.</summary>
     public const string ErasureInProgress = "erasure_in_progress";
 
@@ -44,6 +55,10 @@ public static class ProblemCodes
 
     /// <summary>413: the body exceeds the limit.</summary>
     public const string PayloadTooLarge = "payload_too_large";
+
+
+    /// <summary>416: the <c>Range</c> asks for bytes past the end of the content; <c>Content-Range</c> says its length.</summary>
+    public const string RangeNotSatisfiable = "range_not_satisfiable";
 
     /// <summary>415: the body is not <c>application/json</c>.</summary>
     public const string UnsupportedMediaType = "unsupported_media_type";

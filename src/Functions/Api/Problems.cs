@@ -36,9 +36,17 @@ public static class Problems
     public static IResult NotFound(string what) =>
         Result(StatusCodes.Status404NotFound, ProblemCodes.NotFound, "Not found.", $"No {what} with that id exists.");
 
-    /// <summary>412 for a stale <c>If-Match</c>.</summary>
+    /// <summary>The detail of a failed <c>If-Match</c>.</summary>
+    public const string IfMatchFailedDetail = "If-Match does not name the current version; read it again and retry.";
+
+    /// <summary>412 for an <c>If-Match</c> that is stale or names no version the app issued.</summary>
     public static IResult PreconditionFailed() =>
-        Result(StatusCodes.Status412PreconditionFailed, ProblemCodes.PreconditionFailed, "The resource has changed.", "If-Match does not name the current version; read it again and retry.");
+        Result(StatusCodes.Status412PreconditionFailed, ProblemCodes.PreconditionFailed, "The resource has changed.", IfMatchFailedDetail);
+
+    /// <summary>412 for <c>If-None-Match: *</c> (create only) on a resource that exists.</summary>
+    public static IResult AlreadyExists(string what) =>
+        Result(StatusCodes.Status412PreconditionFailed, ProblemCodes.PreconditionFailed, "The resource already exists.",
+            $"If-None-Match: * creates only, and this {what} already exists; read it, then write with If-Match.");
 
     /// <summary>400 for a cursor that was altered or minted for another user or list.</summary>
     public static IResult InvalidCursor() =>

@@ -124,10 +124,11 @@ public static partial class ConversationValidation
             return null;
         }
 
-        var rows = messages.Count + messages.Count(m => m?.Id is not null);
+        var rows = messages.Count + messages.Count(m => m?.Id is not null)
+            + ConversationLimits.UsageRollupOperations(messages.Select(m => (m?.Model, m?.PromptTokens is not null || m?.CompletionTokens is not null || m?.Cost is not null)));
         if (rows > ConversationLimits.MaxAppendRows)
         {
-            errors["messages"] = [$"An atomic append holds at most {ConversationLimits.MaxAppendRows} rows: one per message plus one per client id (97 messages without ids, 48 with). Split larger appends."];
+            errors["messages"] = [$"An atomic append holds at most {ConversationLimits.MaxAppendRows} rows: one per message, one per client id, and when messages report usage one for the day's total plus one per distinct model (97 messages without ids or usage, 48 with ids). Split larger appends."];
             return null;
         }
 

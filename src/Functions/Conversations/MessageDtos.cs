@@ -51,6 +51,10 @@ public sealed record MessageBatchWrite(IReadOnlyList<MessageWrite?>? Messages) :
 /// <param name="Metadata">Client metadata, or null.</param>
 /// <param name="CreatedAt">When it was appended (UTC).</param>
 /// <param name="Redacted">Whether its content was redacted.</param>
+/// <param name="Unreadable">
+/// The fields whose stored value could not be read (served as null), e.g. <c>["toolCalls"]</c>; null when every field read
+/// (see <see cref="StoredJson"/>).
+/// </param>
 public sealed record MessageView(
     long Sequence,
     string? Id,
@@ -63,11 +67,18 @@ public sealed record MessageView(
     double? Cost,
     JsonElement? Metadata,
     DateTimeOffset CreatedAt,
-    bool Redacted)
+    bool Redacted,
+    IReadOnlyList<string>? Unreadable)
 {
     /// <summary>Maps a stored message to its API view.</summary>
-    public static MessageView From(MessageRecord m) => new(
-        m.Sequence, m.ClientMessageId, m.Role, m.Content, JsonText.Parse(m.ToolCallsJson), m.Model, m.PromptTokens, m.CompletionTokens, m.Cost, JsonText.Parse(m.MetadataJson), m.CreatedAt, m.Redacted);
+    public static MessageView From(MessageRecord m)
+    {
+        var toolCallsRead = StoredJson.TryParse(m.ToolCallsJson, out var toolCalls);
+        var metadataRead = StoredJson.TryParse(m.MetadataJson, out var metadata);
+        return new(
+            m.Sequence, m.ClientMessageId, m.Role, m.Content, toolCalls, m.Model, m.PromptTokens, m.CompletionTokens, m.Cost, metadata, m.CreatedAt, m.Redacted,
+            StoredJson.Unreadable(("toolCalls", toolCallsRead), ("metadata", metadataRead)));
+    }
 }
 
 /// <summary>The answer to a batch append.</summary>

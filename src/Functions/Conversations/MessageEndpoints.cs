@@ -30,12 +30,28 @@ public static class MessageEndpoints
     /// <summary>A message's redaction.</summary>
     public const string RedactRoute = "v1/threads/{threadId}/messages/{sequence:long}/redact";
 
+    /// <summary>
+    /// What a single append answers. It differs from the batch on purpose: a single append creates one resource and
+    /// answers it, as every other create does (its Location names it); a batch creates many, and its answer carries the
+    /// thread they changed with them. Kept as documented rather than aligned: both shapes are in use by clients.
+    /// </summary>
+    public const string SingleAppendAnswer =
+        "Answers the appended message itself (201 with Location naming it; 200 with the same message when its client id or Idempotency-Key replays an earlier append). "
+        + "Unlike POST .../messages/batch, which answers {thread, messages}: read the thread (GET /threads/{id}) for its counters after a single append.";
+
+    /// <summary>What a batch append answers (see <see cref="SingleAppendAnswer"/>).</summary>
+    public const string BatchAppendAnswer =
+        "Answers {thread, messages}: the thread after the append (counters, ETag) and the appended messages in order; Location names the first message. "
+        + "Unlike POST .../messages, which answers the one message itself.";
+
     /// <summary>Maps the message operations onto the local server's <c>/api</c> group, named as their functions.</summary>
     public static void Map(RouteGroupBuilder threads)
     {
         threads.MapPost(MessagesRoute, AppendMessage).WithName(nameof(MessageFunctions.AppendMessage)).WithSummary("Appends one message (idempotent by its client id).")
+            .WithDescription(SingleAppendAnswer)
             .Reads<MessageWrite>().Answers<MessageView>(StatusCodes.Status201Created).Answers<MessageView>().WithApiHeaders(ApiHeaders.Location).ProducesProblems(400, 404, 409);
         threads.MapPost(BatchRoute, AppendMessages).WithName(nameof(MessageFunctions.AppendMessages)).WithSummary("Appends up to 97 messages atomically (messages + client ids ≤ 97).")
+            .WithDescription(BatchAppendAnswer)
             .Reads<MessageBatchWrite>().Answers<AppendView>(StatusCodes.Status201Created).Answers<AppendView>().WithApiHeaders(ApiHeaders.Location).ProducesProblems(400, 404, 409);
         threads.MapGet(MessagesRoute, ListMessages).WithName(nameof(MessageFunctions.ListMessages)).WithSummary("Lists messages by sequence number (order=asc|desc), fork ancestry included.")
             .Answers<ListPage<MessageView>>().WithListQuery(ListOrder.Both).ProducesProblems(400, 404);
@@ -130,7 +146,7 @@ public static class MessageEndpoints
 
         var thread = await threads.GetAsync(user.Partition, threadId, cancellationToken);
         var message = thread is null || thread.IsDeleted ? null : await store.GetAsync(user.Partition, thread, sequence, cancellationToken);
-        return message is null ? Problems.NotFound("message") : TypedResults.Ok(MessageView.From(message));
+        return message is null ? MissingMessage(sequence) : TypedResults.Ok(MessageView.From(message));
     }
 
     /// <summary>DELETE one message.</summary>
@@ -143,7 +159,7 @@ public static class MessageEndpoints
 
         try
         {
-            return await store.DeleteAsync(user.Partition, threadId, sequence, cancellationToken) ? TypedResults.NoContent() : Problems.NotFound("message");
+            return await store.DeleteAsync(user.Partition, threadId, sequence, cancellationToken) ? TypedResults.NoContent() : MissingMessage(sequence);
         }
         catch (InvalidOperationException)
         {
@@ -162,19 +178,22 @@ public static class MessageEndpoints
         var thread = await threads.GetAsync(user.Partition, threadId, cancellationToken);
         if (thread is null || thread.IsDeleted)
         {
-            return Problems.NotFound("message");
+            return MissingMessage(sequence);
         }
 
         try
         {
             var message = await store.RedactAsync(user.Partition, thread, sequence, cancellationToken);
-            return message is null ? Problems.NotFound("message") : TypedResults.Ok(MessageView.From(message));
+            return message is null ? MissingMessage(sequence) : TypedResults.Ok(MessageView.From(message));
         }
         catch (InvalidOperationException)
         {
             return InheritedMessage();
         }
     }
+
+    private static IResult MissingMessage(long sequence) =>
+        Problems.Result(StatusCodes.Status404NotFound, ProblemCodes.NotFound, "Not found.", $"No message with sequence {sequence.ToString(CultureInfo.InvariantCulture)}.");
 
     private static IResult InheritedMessage() => Problems.Conflict("The message belongs to the thread this one was forked from; change it there, or fork before it and append.");
 

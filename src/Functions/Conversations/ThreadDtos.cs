@@ -64,6 +64,10 @@ public sealed record ForkCreate(long? AtSequence, string? Id, string? Title) : I
 /// The last sequence number of its own messages packed into archive segments (sealed by
 /// <c>archived: true</c>), or null when none are; reads are the same either way.
 /// </param>
+/// <param name="Unreadable">
+/// The fields whose stored value could not be read (served as null), e.g. <c>["metadata"]</c>; null when every field read
+/// (see <see cref="StoredJson"/>).
+/// </param>
 public sealed record ThreadView(
     string Id,
     string? Title,
@@ -81,40 +85,31 @@ public sealed record ThreadView(
     double Cost,
     string? ParentThreadId,
     long? ForkSequence,
-    long? ArchivedThrough)
+    long? ArchivedThrough,
+    IReadOnlyList<string>? Unreadable)
 {
     /// <summary>Maps a stored thread to its API view.</summary>
-    public static ThreadView From(ThreadRecord t) => new(
-        t.Id,
-        t.Title,
-        JsonText.Parse(t.MetadataJson),
-        t.Starred,
-        t.Archived,
-        t.CreatedAt,
-        t.UpdatedAt,
-        t.LastActivityAt,
-        t.DeletedAt,
-        t.MessageCount,
-        t.NextSequence,
-        t.PromptTokens,
-        t.CompletionTokens,
-        t.Cost,
-        t.Lineage.Parent?.ThreadId,
-        t.Lineage.Parent?.LastSequence,
-        t.HasSealed ? t.SealedThrough : null);
-}
-
-/// <summary>Parses stored JSON text back into elements for views.</summary>
-internal static class JsonText
-{
-    public static JsonElement? Parse(string? json)
+    public static ThreadView From(ThreadRecord t)
     {
-        if (json is null)
-        {
-            return null;
-        }
-
-        using var document = JsonDocument.Parse(json);
-        return document.RootElement.Clone();
+        var metadataRead = StoredJson.TryParse(t.MetadataJson, out var metadata);
+        return new(
+            t.Id,
+            t.Title,
+            metadata,
+            t.Starred,
+            t.Archived,
+            t.CreatedAt,
+            t.UpdatedAt,
+            t.LastActivityAt,
+            t.DeletedAt,
+            t.MessageCount,
+            t.NextSequence,
+            t.PromptTokens,
+            t.CompletionTokens,
+            t.Cost,
+            t.Lineage.Parent?.ThreadId,
+            t.Lineage.Parent?.LastSequence,
+            t.HasSealed ? t.SealedThrough : null,
+            StoredJson.Unreadable(("metadata", metadataRead)));
     }
 }

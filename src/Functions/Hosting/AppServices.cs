@@ -1,7 +1,11 @@
 using Serverless.Functions.Portability;
+using Serverless.Functions.AgentState;
 using Serverless.Functions.Api;
+using Serverless.Functions.Artifacts;
+using Serverless.Functions.Autosave;
 using Serverless.Functions.Conversations;
 using Serverless.Functions.Identity;
+using Serverless.Functions.Integrations;
 using Serverless.Functions.Lifecycle;
 using Serverless.Functions.Missions;
 using Serverless.Functions.Storage;
@@ -22,6 +26,11 @@ public static class AppServices
         services.AddMissions(configuration);
         services.AddConversations();
         services.AddPortability();
+        services.AddArtifacts();
+        services.AddAutosave();
+        services.AddIntegrations();
+
+        services.AddAgentState();
         services.AddLifecycle(configuration);
         return services;
     }

@@ -1,7 +1,11 @@
 using Serverless.Functions.Portability;
+using Serverless.Functions.AgentState;
 using Serverless.Functions.Api;
 using Serverless.Functions.Api.OpenApi;
+using Serverless.Functions.Artifacts;
+using Serverless.Functions.Autosave;
 using Serverless.Functions.Conversations;
+using Serverless.Functions.Integrations;
 using Serverless.Functions.Lifecycle;
 using Serverless.Functions.Missions;
 using Serverless.Functions.Settings;
@@ -30,6 +34,9 @@ public static class LocalServer
         builder.Services.AddHostedService<LocalTimerScheduler>();
 
         var app = builder.Build();
+
+        // Outermost, as in the worker's web pipeline (JsonCompression.StartupFilter): it sees every answer whole.
+        app.UseMiddleware<JsonCompression>();
 
         // Bodiless error statuses of the server's own routing (no such route, wrong method) become problem+json;
         // everything else (CORS preflights, the checks, faults) is the API pipeline's.
@@ -77,6 +84,11 @@ public static class LocalServer
         SettingsEndpoints.Map(api);
         ConversationsSetup.MapConversations(api);
         MissionEndpoints.Map(api);
+        ArtifactEndpoints.Map(api);
+        AutosaveEndpoints.Map(api);
+        IntegrationEndpoints.Map(api);
+
+        AgentStateSetup.Map(api);
         LifecycleEndpoints.Map(api);
         PortabilityEndpoints.Map(api);
     }

@@ -1,5 +1,6 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
+using Serverless.Functions.Api;
 using Serverless.Functions.Api.OpenApi;
 
 namespace Serverless.Functions.Hosting;
@@ -23,6 +24,9 @@ public static class WorkerApp
         builder.UseWhen<WorkerApiMiddleware>(WorkerApiMiddleware.IsHttpTrigger);
 
         builder.Services.AddAppServices(builder.Configuration, builder.Environment);
+
+        // The worker's web pipeline runs the function and then executes its result: compression wraps both there.
+        builder.Services.AddSingleton<IStartupFilter, JsonCompression.StartupFilter>();
         builder.Services.AddSingleton(provider => new OpenApiDocumentSource(
             () => LocalServer.BuildRouteMap(provider.GetRequiredService<IConfiguration>(), provider.GetRequiredService<IHostEnvironment>()).Services));
         if (!string.IsNullOrWhiteSpace(builder.Configuration[ApplicationInsightsSetting]))

@@ -165,7 +165,7 @@ public static class AdminCommand
         private Command Usage()
         {
             var command = new Command("usage", "Computes a user's usage (rows and bytes per kind) and keeps it as their last report.") { user };
-            command.SetAction((parse, ct) => RunAsync(parse, async () => Print(parse, UsageView.From(await Jobs.ComputeUsageAsync(UserOf(parse), ct), null))));
+            command.SetAction((parse, ct) => RunAsync(parse, async () => Print(parse, StorageUsageView.From(await Jobs.ComputeUsageAsync(UserOf(parse), ct), null))));
             return command;
         }
 

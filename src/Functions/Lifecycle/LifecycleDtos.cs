@@ -8,10 +8,10 @@ namespace Serverless.Functions.Lifecycle;
 /// <param name="RowBytes">Their size as the Table service counts it.</param>
 /// <param name="Blobs">Blobs.</param>
 /// <param name="BlobBytes">Their stored bytes.</param>
-public sealed record KindUsageView(string Kind, long Rows, long RowBytes, long Blobs, long BlobBytes)
+public sealed record KindStorageUsageView(string Kind, long Rows, long RowBytes, long Blobs, long BlobBytes)
 {
     /// <summary>Maps stored counts.</summary>
-    public static KindUsageView From(KindCount count) => new(count.Kind, count.Rows, count.RowBytes, count.Blobs, count.BlobBytes);
+    public static KindStorageUsageView From(KindCount count) => new(count.Kind, count.Rows, count.RowBytes, count.Blobs, count.BlobBytes);
 }
 
 /// <summary>Rows and bytes of every kind together.</summary>
@@ -19,10 +19,10 @@ public sealed record KindUsageView(string Kind, long Rows, long RowBytes, long B
 /// <param name="RowBytes">Their bytes.</param>
 /// <param name="Blobs">Blobs.</param>
 /// <param name="BlobBytes">Their stored bytes.</param>
-public sealed record UsageTotalsView(long Rows, long RowBytes, long Blobs, long BlobBytes)
+public sealed record StorageUsageTotalsView(long Rows, long RowBytes, long Blobs, long BlobBytes)
 {
     /// <summary>The totals of <paramref name="counts"/>.</summary>
-    public static UsageTotalsView Of(IReadOnlyCollection<KindCount> counts) =>
+    public static StorageUsageTotalsView Of(IReadOnlyCollection<KindCount> counts) =>
         new(counts.Sum(c => c.Rows), counts.Sum(c => c.RowBytes), counts.Sum(c => c.Blobs), counts.Sum(c => c.BlobBytes));
 }
 
@@ -35,11 +35,11 @@ public sealed record UsageTotalsView(long Rows, long RowBytes, long Blobs, long 
 /// <param name="EndedAt">When it ended, or null.</param>
 /// <param name="Totals">Everything erased so far.</param>
 /// <param name="Erased">Erased so far, per kind (index entries as <c>index.expiry</c>, <c>index.missionDue</c>).</param>
-public sealed record ErasureView(string Id, string State, string Phase, int Pass, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, UsageTotalsView Totals, IReadOnlyList<KindUsageView> Erased)
+public sealed record ErasureView(string Id, string State, string Phase, int Pass, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, StorageUsageTotalsView Totals, IReadOnlyList<KindStorageUsageView> Erased)
 {
     /// <summary>Maps a job or receipt.</summary>
     public static ErasureView From(ErasureJob job) =>
-        new(job.UserHash, job.Done ? "done" : "running", job.Phase, job.Pass, job.StartedAt, job.EndedAt, UsageTotalsView.Of(job.Erased.ToList()), job.Erased.Select(KindUsageView.From).ToList());
+        new(job.UserHash, job.Done ? "done" : "running", job.Phase, job.Pass, job.StartedAt, job.EndedAt, StorageUsageTotalsView.Of(job.Erased.ToList()), job.Erased.Select(KindStorageUsageView.From).ToList());
 }
 
 /// <summary>The caller's storage usage, as last computed.</summary>
@@ -48,11 +48,11 @@ public sealed record ErasureView(string Id, string State, string Phase, int Pass
 /// <param name="Totals">Every kind together.</param>
 /// <param name="Kinds">Per kind; blobs count under the kind of the row that references them.</param>
 /// <param name="RefreshRequestedAt">When a newer computation was queued, while it is; else null.</param>
-public sealed record UsageView(DateTimeOffset ComputedAt, int Requests, UsageTotalsView Totals, IReadOnlyList<KindUsageView> Kinds, DateTimeOffset? RefreshRequestedAt)
+public sealed record StorageUsageView(DateTimeOffset ComputedAt, int Requests, StorageUsageTotalsView Totals, IReadOnlyList<KindStorageUsageView> Kinds, DateTimeOffset? RefreshRequestedAt)
 {
     /// <summary>Maps a report and the refresh queued, if any.</summary>
-    public static UsageView From(UsageReport report, PendingJob? refresh) =>
-        new(report.ComputedAt, report.Requests, UsageTotalsView.Of(report.Kinds.ToList()), report.Kinds.Select(KindUsageView.From).ToList(), refresh?.RequestedAt);
+    public static StorageUsageView From(UsageReport report, PendingJob? refresh) =>
+        new(report.ComputedAt, report.Requests, StorageUsageTotalsView.Of(report.Kinds.ToList()), report.Kinds.Select(KindStorageUsageView.From).ToList(), refresh?.RequestedAt);
 }
 
 /// <summary>A job of the caller's that runs in the background; poll the <c>Location</c> it came with.</summary>

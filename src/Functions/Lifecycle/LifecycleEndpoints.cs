@@ -57,12 +57,12 @@ public static class LifecycleEndpoints
         me.MapGet(ErasureRoute, GetErasure).WithName(nameof(LifecycleFunctions.GetErasure))
             .WithSummary("The caller's erasure job while it runs, and its receipt once done (counts and bytes per kind, start and end; no personal data).")
             .Answers<ErasureView>().ProducesProblems(404);
-        me.MapGet(UsageRoute, GetUsage).WithName(nameof(LifecycleFunctions.GetUsage))
+        me.MapGet(UsageRoute, GetStorageUsage).WithName(nameof(LifecycleFunctions.GetStorageUsage))
             .WithSummary("Rows and bytes per kind (table and blobs) as last computed, with the time; 202 while the first computation runs.")
-            .Answers<UsageView>().Answers<LifecycleJobView>(StatusCodes.Status202Accepted).WithApiHeaders(ApiHeaders.Location).ProducesProblems(409);
-        me.MapPost(UsageRefreshRoute, RefreshUsage).WithName(nameof(LifecycleFunctions.RefreshUsage))
+            .Answers<StorageUsageView>().Answers<LifecycleJobView>(StatusCodes.Status202Accepted).WithApiHeaders(ApiHeaders.Location).ProducesProblems(409);
+        me.MapPost(UsageRefreshRoute, RefreshStorageUsage).WithName(nameof(LifecycleFunctions.RefreshStorageUsage))
             .WithSummary("Computes the usage again: 200 with it when done within the request, else 202 (poll /me/usage).")
-            .Answers<UsageView>().Answers<LifecycleJobView>(StatusCodes.Status202Accepted).WithApiHeaders(ApiHeaders.Location);
+            .Answers<StorageUsageView>().Answers<LifecycleJobView>(StatusCodes.Status202Accepted).WithApiHeaders(ApiHeaders.Location);
         me.MapGet(IntegrityRoute, GetIntegrity).WithName(nameof(LifecycleFunctions.GetIntegrity))
             .WithSummary("The last integrity check of the caller's data (dangling references, orphan blobs, segment and counter mismatches); 202 while the first check runs.")
             .Answers<IntegrityView>().Answers<LifecycleJobView>(StatusCodes.Status202Accepted).WithApiHeaders(ApiHeaders.Location).ProducesProblems(409);
@@ -96,7 +96,7 @@ public static class LifecycleEndpoints
             : Problems.Result(StatusCodes.Status404NotFound, ProblemCodes.NotFound, "Not found.", "No erasure of your data was requested.");
 
     /// <summary>GET the caller's usage.</summary>
-    public static async Task<IResult> GetUsage(CurrentUser user, LifecycleJobs jobs, IOptions<LifecycleRunOptions> options, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<IResult> GetStorageUsage(CurrentUser user, LifecycleJobs jobs, IOptions<LifecycleRunOptions> options, TimeProvider time, CancellationToken cancellationToken)
     {
         var me = user.Partition;
         await jobs.RefuseErasingAsync(me, cancellationToken);
@@ -105,7 +105,7 @@ public static class LifecycleEndpoints
         if (report is null)
         {
             return queued is null && await RequestShare.RunAsync(options.Value.RequestWorkBudget, time, token => jobs.ComputeUsageAsync(me, token), cancellationToken) is { } computed
-                ? TypedResults.Ok(UsageView.From(computed, null))
+                ? TypedResults.Ok(StorageUsageView.From(computed, null))
                 : Accepted("/api/" + UsageRoute, LifecycleJobView.From(queued ?? await jobs.QueueAsync(me, LifecycleJobKinds.Usage, cancellationToken)));
         }
 
@@ -114,11 +114,11 @@ public static class LifecycleEndpoints
             queued = await jobs.QueueAsync(me, LifecycleJobKinds.Usage, cancellationToken);
         }
 
-        return TypedResults.Ok(UsageView.From(report, queued));
+        return TypedResults.Ok(StorageUsageView.From(report, queued));
     }
 
     /// <summary>POST a new usage computation.</summary>
-    public static async Task<IResult> RefreshUsage(CurrentUser user, LifecycleJobs jobs, IOptions<LifecycleRunOptions> options, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<IResult> RefreshStorageUsage(CurrentUser user, LifecycleJobs jobs, IOptions<LifecycleRunOptions> options, TimeProvider time, CancellationToken cancellationToken)
     {
         var me = user.Partition;
         if (await jobs.QueuedAsync(me, LifecycleJobKinds.Usage, cancellationToken) is { } queued)
@@ -128,11 +128,11 @@ public static class LifecycleEndpoints
 
         if (await jobs.Reports.GetUsageAsync(me, cancellationToken) is { } recent && time.GetUtcNow() - recent.ComputedAt < RefreshCooldown)
         {
-            return TypedResults.Ok(UsageView.From(recent, null));
+            return TypedResults.Ok(StorageUsageView.From(recent, null));
         }
 
         return await RequestShare.RunAsync(options.Value.RequestWorkBudget, time, token => jobs.ComputeUsageAsync(me, token), cancellationToken) is { } computed
-            ? TypedResults.Ok(UsageView.From(computed, null))
+            ? TypedResults.Ok(StorageUsageView.From(computed, null))
             : Accepted("/api/" + UsageRoute, LifecycleJobView.From(await jobs.QueueAsync(me, LifecycleJobKinds.Usage, cancellationToken)));
     }
 

@@ -21,16 +21,16 @@ public sealed class LifecycleFunctions(LifecycleJobs jobs, IOptions<LifecycleRun
         LifecycleEndpoints.GetErasure(CurrentUser.From(request.HttpContext), jobs, cancellationToken);
 
     /// <summary>GET /api/v1/me/usage.</summary>
-    [Function(nameof(GetUsage))]
-    public Task<IResult> GetUsage(
+    [Function(nameof(GetStorageUsage))]
+    public Task<IResult> GetStorageUsage(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = LifecycleEndpoints.UsageRoute)] HttpRequest request, CancellationToken cancellationToken) =>
-        LifecycleEndpoints.GetUsage(CurrentUser.From(request.HttpContext), jobs, options, time, cancellationToken);
+        LifecycleEndpoints.GetStorageUsage(CurrentUser.From(request.HttpContext), jobs, options, time, cancellationToken);
 
     /// <summary>POST /api/v1/me/usage/refresh.</summary>
-    [Function(nameof(RefreshUsage))]
-    public Task<IResult> RefreshUsage(
+    [Function(nameof(RefreshStorageUsage))]
+    public Task<IResult> RefreshStorageUsage(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = LifecycleEndpoints.UsageRefreshRoute)] HttpRequest request, CancellationToken cancellationToken) =>
-        LifecycleEndpoints.RefreshUsage(CurrentUser.From(request.HttpContext), jobs, options, time, cancellationToken);
+        LifecycleEndpoints.RefreshStorageUsage(CurrentUser.From(request.HttpContext), jobs, options, time, cancellationToken);
 
     /// <summary>GET /api/v1/me/integrity.</summary>
     [Function(nameof(GetIntegrity))]

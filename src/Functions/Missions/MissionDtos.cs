@@ -1,3 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Security.Cryptography;
 using System.Reflection;
 using System.Text.Json;
 using Serverless.Functions.Api;
@@ -84,8 +87,11 @@ public sealed record MissionDefinition
     /// <summary>Payload as JSON text.</summary>
     public string PayloadJson { get; init; } = "null";
 
-    /// <summary>Reads the stored JSON.</summary>
-    public static MissionDefinition Parse(string json) => JsonSerializer.Deserialize<MissionDefinition>(json) ?? throw new JsonException("Empty mission definition.");
+    /// <summary>What a mission whose stored definition cannot be read shows in its view (with <c>unreadable: ["definition"]</c>).</summary>
+    public static MissionDefinition Unreadable { get; } = new() { Name = string.Empty, TimeZone = string.Empty, Url = string.Empty };
+
+    /// <summary>Reads the stored JSON (a lone surrogate in it reads as U+FFFD); false when it does not parse any more.</summary>
+    public static bool TryParse(string json, [NotNullWhen(true)] out MissionDefinition? definition) => StoredJson.TryDeserialize(json, null, out definition);
 
     /// <summary>The stored JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(this);
@@ -99,6 +105,13 @@ public sealed record MissionDefinition
 }
 
 /// <summary>A mission as the API returns it. The signing secret is never part of it.</summary>
+/// <remarks>
+/// <c>pendingFiring</c> is the firing being delivered or waiting to retry (null when none: "run now" answers 409 while there
+/// is one). <c>signingError</c> says why the signing secret cannot sign (its key is gone) until <c>rotate-secret</c> replaces
+/// it; null when it can. <c>unreadable</c> is <c>["definition"]</c> when the stored definition cannot be read (see
+/// <see cref="StoredJson"/>): the definition's fields are then empty, the mission does not fire, and a PUT of a new
+/// definition or a DELETE resolves it.
+/// </remarks>
 public sealed record MissionView(
     string Id,
     string Name,
@@ -121,18 +134,46 @@ public sealed record MissionView(
     long FailureCount,
     DateTimeOffset? LastRunAt,
     string? LastRunStatus,
-    DateTimeOffset? NextRunAt)
+    DateTimeOffset? NextRunAt,
+    PendingFiringView? PendingFiring,
+    string? SigningError,
+    IReadOnlyList<string>? Unreadable)
 {
-    /// <summary>Maps a stored record.</summary>
-    public static MissionView From(MissionRecord record)
+    private static readonly JsonElement Null = JsonDocument.Parse("null").RootElement.Clone();
+
+    /// <summary>Maps a stored record of the user <paramref name="userKey"/>; <paramref name="secrets"/> tells whether its secret can sign.</summary>
+    public static MissionView From(MissionRecord record, string userKey, MissionSecretProtector secrets)
     {
-        var d = MissionDefinition.Parse(record.DefinitionJson);
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(secrets);
+        string? signingError = null;
+        if (record.State.SecretCipher is { } cipher)
+        {
+            try
+            {
+                secrets.Unprotect(cipher, userKey, record.Id);
+            }
+            catch (CryptographicException e)
+            {
+                signingError = MissionFiring.UndecryptableSecret(record.Id, e);
+            }
+        }
+
+        return From(record, signingError);
+    }
+
+    /// <summary>The view of a mission as stored, with <paramref name="signingError"/> as given (its secret is not opened).</summary>
+    public static MissionView From(MissionRecord record, string? signingError)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var definitionRead = MissionDefinition.TryParse(record.DefinitionJson, out var d);
+        d ??= MissionDefinition.Unreadable;
+        var payloadRead = StoredJson.TryParse(d.PayloadJson, out var payload);
         var s = record.State;
-        using var payload = JsonDocument.Parse(d.PayloadJson);
         return new MissionView(
             record.Id, d.Name, d.Cron, d.IntervalSeconds, d.TimeZone, s.Enabled, s.PausedReason, d.StartAt, d.EndAt, PolicyName(d.MissedRunPolicy), d.MaxCatchUp,
-            d.Url, d.Headers, payload.RootElement.Clone(), s.CreatedAt, s.UpdatedAt, s.RunCount, s.SuccessCount, s.FailureCount, s.LastRunAt, s.LastRunStatus,
-            s.Enabled ? s.NextRunAt : null);
+            d.Url, d.Headers, payload ?? Null, s.CreatedAt, s.UpdatedAt, s.RunCount, s.SuccessCount, s.FailureCount, s.LastRunAt, s.LastRunStatus,
+            s.Enabled ? s.NextRunAt : null, PendingFiringView.From(s), signingError, StoredJson.Unreadable(("definition", definitionRead), ("payload", payloadRead)));
     }
 
     /// <summary>The API name of a policy.</summary>
@@ -142,6 +183,35 @@ public sealed record MissionView(
         Missions.MissedRunPolicy.CatchUp => "catchUp",
         _ => "skip",
     };
+}
+
+/// <summary>A mission's firing that has not finished: being delivered, or waiting to retry after a failed attempt.</summary>
+/// <param name="WebhookId">The firing's <c>webhook-id</c>, shared by all its attempts.</param>
+/// <param name="ScheduledAt">The occurrence it stands for.</param>
+/// <param name="Manual">Whether "run now" started it.</param>
+/// <param name="State"><c>delivering</c>: attempt <paramref name="Attempt"/> is being sent now; <c>retrying</c>: attempt <paramref name="Attempt"/> waits for <paramref name="NextAttemptAt"/>.</param>
+/// <param name="Attempt">The attempt being delivered, or the next one (1-based).</param>
+/// <param name="NextAttemptAt">
+/// <c>retrying</c>: when the attempt is due (the first timer tick after it sends it); <c>delivering</c>: when the attempt is
+/// made again should this one never report back.
+/// </param>
+public sealed record PendingFiringView(string WebhookId, DateTimeOffset ScheduledAt, bool Manual, string State, int Attempt, DateTimeOffset? NextAttemptAt)
+{
+    /// <summary>The pending firing of <paramref name="state"/>, or null.</summary>
+    public static PendingFiringView? From(MissionState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return state.Pending is not { } p
+            ? null
+            : p.Delivering
+                ? new PendingFiringView(p.FiringId, p.ScheduledAt, p.Manual, "delivering", p.Attempt, state.DueAt)
+                : new PendingFiringView(p.FiringId, p.ScheduledAt, p.Manual, "retrying", p.Attempt + 1, state.DueAt);
+    }
+
+    /// <summary>What "run now" says while this firing is pending.</summary>
+    public string Describe() => State == "delivering"
+        ? $"Attempt {Attempt} of this mission's firing {WebhookId} is being delivered now; run it again when that has finished."
+        : $"This mission's firing {WebhookId} waits to retry: attempt {Attempt} is due at {NextAttemptAt?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)} (the first timer tick after that sends it). Run it again once that attempt has finished.";
 }
 
 /// <summary>The answer to create and rotate: the mission plus its secret, shown this once.</summary>

@@ -1,13 +1,19 @@
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Azure;
 using Microsoft.Extensions.Options;
 using Serverless.Functions.Api;
 using Serverless.Functions.Api.OpenApi;
 using Serverless.Functions.Identity;
+using Serverless.Functions.Integrations;
 using Serverless.Storage;
 using Serverless.Storage.Missions;
 using Serverless.Storage.Tables;
+using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
 namespace Serverless.Functions.Missions;
 
@@ -45,8 +51,10 @@ public static partial class MissionEndpoints
         var missions = api.MapGroup(string.Empty).WithTags("Missions");
         missions.MapGet(MissionsRoute, ListMissions).WithName(nameof(MissionFunctions.ListMissions)).WithSummary("Lists the user's missions.")
             .Answers<ListPage<MissionView>>().WithListQuery(ListOrder.AscendingOnly).ProducesProblems(400);
-        missions.MapPost(MissionsRoute, CreateMission).WithName(nameof(MissionFunctions.CreateMission)).WithSummary("Creates a mission; the answer holds its signing secret, shown only this once.")
-            .Reads<MissionWrite>().Answers<MissionWithSecret>(StatusCodes.Status201Created).WithApiHeaders(ApiHeaders.ETag | ApiHeaders.Location).ProducesProblems(400, 409);
+        missions.MapPost(MissionsRoute, CreateMission).WithName(nameof(MissionFunctions.CreateMission))
+            .WithSummary("Creates a mission (Idempotency-Key honoured); the answer holds its signing secret, shown only on this answer and its replays.")
+            .Reads<MissionWrite>().Answers<MissionWithSecret>(StatusCodes.Status201Created).WithApiHeaders(ApiHeaders.ETag | ApiHeaders.Location | ApiHeaders.IdempotencyKey)
+            .ProducesProblems(400, 409, 422);
         missions.MapGet(MissionRoute, GetMission).WithName(nameof(MissionFunctions.GetMission)).WithSummary("Reads one mission.")
             .Answers<MissionView>().WithApiHeaders(ApiHeaders.ETag).ProducesProblems(404);
         missions.MapPut(MissionRoute, PutMission).WithName(nameof(MissionFunctions.PutMission)).WithSummary("Replaces a mission's definition (If-Match honoured).")
@@ -66,7 +74,7 @@ public static partial class MissionEndpoints
     }
 
     /// <summary>GET the user's missions.</summary>
-    public static async Task<IResult> ListMissions(HttpRequest request, CurrentUser user, MissionStore store, CursorProtector cursors, CancellationToken cancellationToken)
+    public static async Task<IResult> ListMissions(HttpRequest request, CurrentUser user, MissionStore store, MissionSecretProtector secrets, CursorProtector cursors, CancellationToken cancellationToken)
     {
         if (!ListQuery.TryParse(request, defaultDescending: false, out var query, out var problem))
         {
@@ -86,12 +94,17 @@ public static partial class MissionEndpoints
         }
 
         var (items, next) = await store.ListAsync(user.Partition.Key, query.Limit, after, cancellationToken);
-        return TypedResults.Ok(new ListPage<MissionView>(items.Select(MissionView.From).ToList(), cursors.Protect(user.UserId, scope, next)));
+        return TypedResults.Ok(new ListPage<MissionView>(items.Select(m => MissionView.From(m, user.Partition.Key, secrets)).ToList(), cursors.Protect(user.UserId, scope, next)));
     }
 
-    /// <summary>POST a new mission.</summary>
-    public static async Task<IResult> CreateMission(MissionWrite body, HttpResponse response, CurrentUser user, MissionStore store, MissionFiring firing,
-        MissionSecretProtector protector, IOptions<MissionOptions> options, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>
+    /// POST a new mission (Idempotency-Key honoured). The key's record holds the first answer with the secret encrypted as
+    /// the mission row holds it; a replay decrypts it, so a retried create shows the same secret and the record never
+    /// holds it in clear.
+    /// </summary>
+    public static async Task<IResult> CreateMission(MissionWrite body, HttpRequest request, HttpResponse response, CurrentUser user, MissionStore store, MissionFiring firing,
+        MissionSecretProtector protector, IntegrationSecrets integrations, IdempotencyKeys keys, IOptions<MissionOptions> options, IOptions<JsonOptions> json, TimeProvider time,
+        CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var definition = MissionValidator.Validate(body, options.Value, now, now, out var errors);
@@ -100,7 +113,20 @@ public static partial class MissionEndpoints
             return Problems.Validation(errors);
         }
 
+        if (await integrations.FindUnsetAsync(user.Partition, definition.Headers, cancellationToken) is { } unset)
+        {
+            return Problems.Validation("headers", unset);
+        }
+
         var userKey = user.Partition.Key;
+        // The request's meaning is the validated definition and whether it starts enabled.
+        var canonical = Encoding.UTF8.GetBytes($"{definition.ToJson()}\nenabled={body.Enabled ?? true}");
+        var idempotency = await keys.BeginAsync(request, "missions.create", canonical, cancellationToken, stored => RevealSecret(stored, userKey, protector, json.Value.SerializerOptions));
+        if (idempotency.Answer is { } answer)
+        {
+            return answer;
+        }
+
         // Counted, not reserved: two racing creates can pass together, overshooting by at most the race width.
         if (await store.CountAsync(userKey, options.Value.MaxMissionsPerUser, cancellationToken) >= options.Value.MaxMissionsPerUser)
         {
@@ -125,13 +151,43 @@ public static partial class MissionEndpoints
             await firing.IndexAsync(userKey, id, dueAt, cancellationToken);
         }
 
-        var record = await store.InsertAsync(userKey, id, definition.ToJson(), state, cancellationToken);
-        ETagHeaders.Set(response, record.ETag);
-        return TypedResults.Created($"/api/v1/missions/{id}", new MissionWithSecret(MissionView.From(record), WebhookSignature.Format(secret)));
+        var location = $"/api/v1/missions/{id}";
+        var view = MissionView.From(new MissionRecord(id, definition.ToJson(), state, default), userKey, protector);
+        var record = idempotency.Write?.Record(
+            StatusCodes.Status201Created, JsonSerializer.Serialize(new MissionWithSecret(view, state.SecretCipher), json.Value.SerializerOptions), location);
+        MissionRecord created;
+        try
+        {
+            created = await store.InsertAsync(userKey, id, definition.ToJson(), state, record, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status == 409 && e.FailedActionIndex() == 1 && idempotency.Write is { } write)
+        {
+            // A concurrent request with the same key won; its mission stands, and its index row makes ours a stale one.
+            return await keys.AnswerAfterRaceAsync(write, cancellationToken);
+        }
+
+        ETagHeaders.Set(response, created.ETag);
+        return TypedResults.Created(location, new MissionWithSecret(view, WebhookSignature.Format(secret)));
+    }
+
+    /// <summary>A stored create answer, its secret (kept encrypted in the idempotency record) decrypted; null when it no longer decrypts.</summary>
+    private static string? RevealSecret(string stored, string userKey, MissionSecretProtector protector, JsonSerializerOptions json)
+    {
+        var answer = JsonNode.Parse(stored)!.AsObject();
+        try
+        {
+            var cipher = answer["secret"]!.GetValue<string>();
+            answer["secret"] = WebhookSignature.Format(protector.Unprotect(cipher, userKey, answer["mission"]!["id"]!.GetValue<string>()));
+            return answer.ToJsonString(json);
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
     }
 
     /// <summary>GET one mission.</summary>
-    public static async Task<IResult> GetMission(string id, HttpResponse response, CurrentUser user, MissionStore store, CancellationToken cancellationToken)
+    public static async Task<IResult> GetMission(string id, HttpResponse response, CurrentUser user, MissionStore store, MissionSecretProtector secrets, CancellationToken cancellationToken)
     {
         var record = ValidId(id) ? await store.GetAsync(user.Partition.Key, id, cancellationToken) : null;
         if (record is null)
@@ -140,16 +196,22 @@ public static partial class MissionEndpoints
         }
 
         ETagHeaders.Set(response, record.ETag);
-        return TypedResults.Ok(MissionView.From(record));
+        return TypedResults.Ok(MissionView.From(record, user.Partition.Key, secrets));
     }
 
     /// <summary>PUT a mission's definition. Counters, secret and an in-flight firing are kept; the next run is recomputed from now.</summary>
     public static async Task<IResult> PutMission(string id, MissionWrite body, HttpRequest request, HttpResponse response, CurrentUser user, MissionStore store, MissionFiring firing,
-        IOptions<MissionOptions> options, TimeProvider time, CancellationToken cancellationToken)
+        MissionSecretProtector secrets, IntegrationSecrets integrations, IOptions<MissionOptions> options, TimeProvider time, CancellationToken cancellationToken)
     {
         if (!ETagHeaders.TryGetIfMatch(request, out var ifMatch, out var problem))
         {
             return problem!;
+        }
+
+        // Secret references must name secrets that are set (their syntax is the validator's); a secret removed later fails at delivery.
+        if (await integrations.FindUnsetAsync(user.Partition, body.Headers, cancellationToken) is { } unset)
+        {
+            return Problems.Validation("headers", unset);
         }
 
         IResult? invalid = null;
@@ -162,7 +224,8 @@ public static partial class MissionEndpoints
                 return null;
             }
 
-            var enabled = body.Enabled ?? record.State.Enabled;
+            // A mission paused because its stored definition could not be read resumes with the new one.
+            var enabled = body.Enabled ?? (record.State.Enabled || record.State.PausedReason == MissionFiring.UnreadableDefinition);
             var nextRunAt = definition.Schedule(record.State.CreatedAt).NextAfter(now);
             var pending = enabled ? record.State.Pending : null;
             var state = record.State with
@@ -176,7 +239,7 @@ public static partial class MissionEndpoints
             };
             return (definition.ToJson(), state);
         }, cancellationToken);
-        return invalid ?? Respond(result, response, r => TypedResults.Ok(MissionView.From(r)));
+        return invalid ?? Respond(result, response, r => TypedResults.Ok(MissionView.From(r, user.Partition.Key, secrets)));
     }
 
     /// <summary>
@@ -228,7 +291,7 @@ public static partial class MissionEndpoints
                 PreviousSecretExpiresAt = keep ? now + options.Value.SecretRotationGrace : null,
             });
         }, cancellationToken);
-        return Respond(result, response, r => TypedResults.Ok(new MissionWithSecret(MissionView.From(r), WebhookSignature.Format(secret))));
+        return Respond(result, response, r => TypedResults.Ok(new MissionWithSecret(MissionView.From(r, user.Partition.Key, protector), WebhookSignature.Format(secret))));
     }
 
     /// <summary>POST run: one attempt now, answered with its run-log entry.</summary>
@@ -239,8 +302,18 @@ public static partial class MissionEndpoints
         {
             null => Problems.NotFound("mission"),
             { Run: { } run } => TypedResults.Ok(MissionRunView.From(run)),
+            { Outcome: FiringOutcome.Unreadable } => Problems.Conflict(MissionFiring.UnreadableDefinition),
+            { Mission.State: var state } when PendingFiringView.From(state) is { } pending => Pending(pending),
             _ => Problems.Conflict("A firing of this mission is in flight; try again when it has finished."),
         };
+
+        // The pending firing, in the detail and as the problem's pendingFiring member (as on the mission).
+        static IResult Pending(PendingFiringView pending)
+        {
+            var problem = Problems.Create(StatusCodes.Status409Conflict, ProblemCodes.Conflict, "A firing of this mission is pending.", pending.Describe());
+            problem.Extensions["pendingFiring"] = pending;
+            return TypedResults.Problem(problem);
+        }
     }
 
     /// <summary>GET the run log.</summary>

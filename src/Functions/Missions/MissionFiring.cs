@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Serverless.Functions.Integrations;
 using Serverless.Storage;
 using Serverless.Storage.Missions;
 using Serverless.Storage.Payloads;
@@ -26,13 +27,17 @@ public enum FiringOutcome
 
     /// <summary>"Run now" found a firing already in flight.</summary>
     Busy,
+
+    /// <summary>The stored definition cannot be read: nothing was sent, and the mission was paused (on a tick) saying why.</summary>
+    Unreadable,
 }
 
 /// <summary>The result of processing a mission.</summary>
 /// <param name="Outcome">What happened.</param>
 /// <param name="NextDueAt">The mission's new due time, when this call wrote one.</param>
 /// <param name="Run">The run-log entry of the attempt, when one was made.</param>
-public sealed record FiringResult(FiringOutcome Outcome, DateTimeOffset? NextDueAt = null, MissionRunRecord? Run = null);
+/// <param name="Mission">The mission as read, when "run now" found it <see cref="FiringOutcome.Busy"/> (its pending firing says with what).</param>
+public sealed record FiringResult(FiringOutcome Outcome, DateTimeOffset? NextDueAt = null, MissionRunRecord? Run = null, MissionRecord? Mission = null);
 
 /// <summary>
 /// Fires missions. Each attempt is claimed first by an ETag-conditional write of the mission row
@@ -45,6 +50,7 @@ public sealed partial class MissionFiring(
     DueIndexStore due,
     WebhookSender sender,
     MissionSecretProtector secrets,
+    IntegrationSecrets integrations,
     IOptions<MissionOptions> options,
     TimeProvider time,
     ILogger<MissionFiring> logger)
@@ -53,6 +59,9 @@ public sealed partial class MissionFiring(
     private static readonly TimeSpan LeaseMargin = TimeSpan.FromMinutes(1);
 
     private static readonly JsonSerializerOptions BodyJson = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Why a mission whose stored definition cannot be read was paused, and the way out.</summary>
+    public const string UnreadableDefinition = "The stored definition cannot be read; PUT a new definition to resume the mission.";
 
     private MissionOptions Options => options.Value;
 
@@ -67,7 +76,13 @@ public sealed partial class MissionFiring(
             return new FiringResult(FiringOutcome.Stale);
         }
 
-        var definition = MissionDefinition.Parse(mission.DefinitionJson);
+        if (!MissionDefinition.TryParse(mission.DefinitionJson, out var definition))
+        {
+            // Retrying cannot help; the mission says why until a PUT of a new definition enables it again.
+            await RescheduleAsync(userKey, mission, state with { Enabled = false, PausedReason = UnreadableDefinition, Pending = null, DueAt = null }, cancellationToken);
+            return new FiringResult(FiringOutcome.Unreadable);
+        }
+
         if (state.Pending is { } pending)
         {
             // A retry, or a claim whose holder died before recording: same firing, next attempt.
@@ -101,11 +116,23 @@ public sealed partial class MissionFiring(
 
         if (mission.State.Pending is not null)
         {
-            return new FiringResult(FiringOutcome.Busy);
+            return new FiringResult(FiringOutcome.Busy, Mission: mission);
+        }
+
+        if (!MissionDefinition.TryParse(mission.DefinitionJson, out var definition))
+        {
+            return new FiringResult(FiringOutcome.Unreadable);
         }
 
         var firing = new PendingFiring(WebhookSignature.FiringId(missionId, now, manual: true), now, 1, Manual: true);
-        return await DeliverAsync(userKey, mission, MissionDefinition.Parse(mission.DefinitionJson), firing, mission.State.NextRunAt, now, cancellationToken);
+        return await DeliverAsync(userKey, mission, definition, firing, mission.State.NextRunAt, now, cancellationToken);
+    }
+
+    /// <summary>What is wrong with a secret that cannot be decrypted, and the way out; in the run log of each failed firing and on the mission.</summary>
+    public static string UndecryptableSecret(string missionId, CryptographicException e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return $"The signing secret cannot be decrypted: {e.Message}. POST /api/v1/missions/{missionId}/rotate-secret issues a new secret.";
     }
 
     /// <summary>Writes the index row for a due time; past due times go in the current bucket, which the next tick reads.</summary>
@@ -130,7 +157,8 @@ public sealed partial class MissionFiring(
         MissionRecord claimed;
         try
         {
-            claimed = await WriteAsync(userKey, mission, mission.State with { Pending = firing, NextRunAt = nextRunAt, DueAt = now + Options.DeliveryTimeout + LeaseMargin }, cancellationToken);
+            var claim = mission.State with { Pending = firing with { Delivering = true }, NextRunAt = nextRunAt, DueAt = now + Options.DeliveryTimeout + LeaseMargin };
+            claimed = await WriteAsync(userKey, mission, claim, cancellationToken);
         }
         catch (RequestFailedException e) when (e.Status is 412 or 404)
         {
@@ -141,14 +169,25 @@ public sealed partial class MissionFiring(
         DeliveryResult result;
         try
         {
-            var delivery = new WebhookDelivery(definition.Url, definition.Headers, firing.FiringId, started.ToUnixTimeSeconds(), Body(mission.Id, firing, definition), Secrets(userKey, claimed, started));
+            // Secret references are resolved here, in memory only; what the receiver sends back is cleared of the values before it is kept.
+            var headers = await integrations.ResolveAsync(userKey, definition.Headers, cancellationToken);
+            var delivery = new WebhookDelivery(definition.Url, headers.Headers, firing.FiringId, started.ToUnixTimeSeconds(), Body(mission.Id, firing, definition), Secrets(userKey, claimed, started));
             result = await sender.SendAsync(delivery, cancellationToken);
+            if (result.Response is { } received && headers.Secrets.Count > 0)
+            {
+                result = result with { Response = received with { Body = SecretRedaction.Redact(received.Body, headers.Secrets, received.Truncated) } };
+            }
+        }
+        catch (SecretReferenceException e)
+        {
+            // Retrying the same firing cannot help until the user sets the secret; the next scheduled firing tries again.
+            result = new DeliveryResult(false, null, e.Message + " Nothing was sent.", null, TimeSpan.Zero, Retryable: false);
         }
         catch (CryptographicException e)
         {
             // A missing or changed encryption key: retrying cannot help and nothing is sent unsigned. The run log says how
             // to recover (rotate-secret needs no old secret), on every firing until then.
-            var error = $"The signing secret cannot be decrypted: {e.Message}. Nothing was sent. POST /api/v1/missions/{mission.Id}/rotate-secret issues a new secret.";
+            var error = $"{UndecryptableSecret(mission.Id, e)} Nothing was sent.";
             result = new DeliveryResult(false, null, error, null, TimeSpan.Zero, Retryable: false);
         }
 
@@ -232,7 +271,7 @@ public sealed partial class MissionFiring(
 
         if (!result.Succeeded && result.Retryable && firing.Attempt < Options.MaxAttempts)
         {
-            return next with { Pending = firing, DueAt = now + Backoff(firing.Attempt) };
+            return next with { Pending = firing with { Delivering = false }, DueAt = now + Backoff(firing.Attempt) };
         }
 
         return next with { DueAt = next.Enabled ? next.NextRunAt : null };

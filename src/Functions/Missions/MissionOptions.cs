@@ -30,6 +30,13 @@ public sealed class MissionOptions
     /// <summary><c>host:port</c> targets allowed despite resolving to local addresses, and over plain http (development and tests only).</summary>
     public List<string> AllowedLocalTargets { get; set; } = [];
 
+    /// <summary>
+    /// Whether webhooks may go to this machine's loopback addresses (<c>localhost</c>, 127.0.0.0/8, ::1) on any port,
+    /// over http or https: on in the local run (<c>scripts/run</c> sets it; local.settings.sample.json for <c>func start</c>),
+    /// so that it reaches the developer's own receivers; off by default, and nothing else local is allowed by it.
+    /// </summary>
+    public bool AllowLoopbackTargets { get; set; }
+
     /// <summary>How long one delivery may take, reading the response body (up to <see cref="MaxResponseBodyBytes"/>) included.</summary>
     public TimeSpan DeliveryTimeout { get; set; } = TimeSpan.FromSeconds(15);
 

@@ -1,156 +1,25 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Options;
+using Serverless.Functions.Secrets;
 
 namespace Serverless.Functions.Missions;
 
 /// <summary>
-/// Encrypts signing secrets at rest with AES-256-GCM under a key id from configuration
-/// (<c>Missions:SecretKeys:&lt;keyId&gt;</c>, <c>Missions:ActiveSecretKeyId</c>). The stored form is
-/// <c>{keyId}:{base64(nonce|tag|ciphertext)}</c>, so old rows stay readable after the active key changes.
-/// The mission's identity is the associated data: a cipher copied to another mission does not decrypt.
+/// The app's <see cref="SecretProtector"/> as missions use it: a signing secret is bound to its mission (the user and
+/// mission id are the associated data), so a cipher copied to another mission does not decrypt. Registered once; the
+/// same instance is the <see cref="SecretProtector"/> of integrations.
 /// </summary>
-public sealed class MissionSecretProtector
+public sealed class MissionSecretProtector(IOptions<MissionOptions> options, IHostEnvironment environment, string? developmentSigningKey = null)
+    : SecretProtector(options.Value.SecretKeys, options.Value.ActiveSecretKeyId, environment, developmentSigningKey)
 {
-    private const int NonceSize = 12;
-    private const int TagSize = 16;
-    private readonly Dictionary<string, byte[]> keys = new(StringComparer.Ordinal);
-    private readonly string activeKeyId;
-
-    /// <summary>
-    /// Loads the keys. In Development with none configured, the key is derived from the development token signing key
-    /// (<see cref="DevelopmentKey"/>), so secrets stay readable across restarts of a local run whose Azurite data persists.
-    /// </summary>
-    /// <param name="options">The mission options with <c>SecretKeys</c> and <c>ActiveSecretKeyId</c>.</param>
-    /// <param name="environment">The host environment; only Development may go without configured keys.</param>
-    /// <param name="developmentSigningKey"><c>Auth:Development:SigningKey</c>, the input of the development key.</param>
-    /// <exception cref="InvalidOperationException">The keys are missing or malformed.</exception>
-    public MissionSecretProtector(IOptions<MissionOptions> options, IHostEnvironment environment, string? developmentSigningKey = null)
-    {
-        var o = options.Value;
-        foreach (var (id, value) in o.SecretKeys)
-        {
-            if (string.IsNullOrWhiteSpace(value))
-            {
-                // The sample settings carry an empty slot; an unset key is no key.
-                continue;
-            }
-
-            if (string.IsNullOrEmpty(id) || id.Contains(':', StringComparison.Ordinal))
-            {
-                throw new InvalidOperationException("Missions:SecretKeys: a key id must be non-empty and contain no ':'.");
-            }
-
-            byte[] key;
-            try
-            {
-                key = Convert.FromBase64String(value);
-            }
-            catch (FormatException)
-            {
-                throw new InvalidOperationException($"Missions:SecretKeys:{id} is not valid base64.");
-            }
-
-            keys[id] = key.Length == 32 ? key : throw new InvalidOperationException($"Missions:SecretKeys:{id} must decode to exactly 32 bytes.");
-        }
-
-        if (keys.Count == 0 && environment.IsDevelopment())
-        {
-            if (string.IsNullOrEmpty(developmentSigningKey) || developmentSigningKey.Length < 32)
-            {
-                throw new InvalidOperationException(
-                    "In Development without Missions:SecretKeys, mission secrets are encrypted under a key derived from Auth:Development:SigningKey (at least 32 characters): set one of them.");
-            }
-
-            (activeKeyId, var derived) = DevelopmentKey(developmentSigningKey);
-            keys[activeKeyId] = derived;
-            return;
-        }
-
-        activeKeyId = o.ActiveSecretKeyId is { } active && keys.ContainsKey(active)
-            ? active
-            : throw new InvalidOperationException("Missions:ActiveSecretKeyId must name one of Missions:SecretKeys (base64 of 32 bytes each).");
-    }
-
-    /// <summary>
-    /// The development key: HKDF-SHA256 of the development signing key, under a key id that carries a fingerprint of
-    /// the derived key, so that secrets written under another signing key fail as "key not configured", by name.
-    /// </summary>
-    /// <remarks>
-    /// Derived rather than random: a random key would live only as long as the process while Azurite's data persists,
-    /// and every mission would stop firing after a restart. Derived rather than stored: storing it would need a row
-    /// of its own for a key that guards only a laptop. The signing key is no secret, and neither is this key.
-    /// </remarks>
-    public static (string KeyId, byte[] Key) DevelopmentKey(string developmentSigningKey)
-    {
-        var key = HKDF.DeriveKey(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(developmentSigningKey), 32, salt: [], info: "serverless mission-secret development key v1"u8.ToArray());
-        return ("dev-" + Convert.ToHexStringLower(SHA256.HashData(key).AsSpan(0, 4)), key);
-    }
-
     /// <summary>Whether <paramref name="stored"/> decrypts with the configured keys.</summary>
-    public bool CanUnprotect(string stored, string userKey, string missionId)
-    {
-        try
-        {
-            Unprotect(stored, userKey, missionId);
-            return true;
-        }
-        catch (CryptographicException)
-        {
-            return false;
-        }
-    }
+    public bool CanUnprotect(string stored, string userKey, string missionId) => CanUnprotect(stored, Aad(userKey, missionId));
 
     /// <summary>Encrypts <paramref name="secret"/> for mission <paramref name="missionId"/> of <paramref name="userKey"/>.</summary>
-    public string Protect(byte[] secret, string userKey, string missionId)
-    {
-        var nonce = RandomNumberGenerator.GetBytes(NonceSize);
-        var output = new byte[NonceSize + TagSize + secret.Length];
-        nonce.CopyTo(output, 0);
-        using var aes = new AesGcm(keys[activeKeyId], TagSize);
-        aes.Encrypt(nonce, secret, output.AsSpan(NonceSize + TagSize), output.AsSpan(NonceSize, TagSize), Aad(userKey, missionId));
-        return activeKeyId + ":" + Convert.ToBase64String(output);
-    }
+    public string Protect(byte[] secret, string userKey, string missionId) => Protect(secret, Aad(userKey, missionId));
 
     /// <summary>Decrypts a stored secret.</summary>
-    /// <exception cref="CryptographicException">Unknown key id, or the cipher was altered or belongs to another mission; the message says which.</exception>
-    public byte[] Unprotect(string stored, string userKey, string missionId)
-    {
-        var colon = stored.IndexOf(':', StringComparison.Ordinal);
-        var keyId = colon > 0 ? stored[..colon] : string.Empty;
-        if (!keys.TryGetValue(keyId, out var key))
-        {
-            throw new CryptographicException($"it was encrypted with key '{keyId}', which is not configured");
-        }
+    /// <exception cref="System.Security.Cryptography.CryptographicException">Unknown key id, or the cipher was altered or belongs to another mission; the message says which.</exception>
+    public byte[] Unprotect(string stored, string userKey, string missionId) => Unprotect(stored, Aad(userKey, missionId));
 
-        byte[] input;
-        try
-        {
-            input = Convert.FromBase64String(stored[(colon + 1)..]);
-        }
-        catch (FormatException)
-        {
-            input = [];
-        }
-
-        if (input.Length < NonceSize + TagSize)
-        {
-            throw new CryptographicException("the stored cipher is malformed");
-        }
-
-        var plain = new byte[input.Length - NonceSize - TagSize];
-        using var aes = new AesGcm(key, TagSize);
-        try
-        {
-            aes.Decrypt(input.AsSpan(0, NonceSize), input.AsSpan(NonceSize + TagSize), input.AsSpan(NonceSize, TagSize), plain, Aad(userKey, missionId));
-        }
-        catch (AuthenticationTagMismatchException)
-        {
-            throw new CryptographicException($"it does not decrypt with key '{keyId}' (the key was changed, or the cipher altered)");
-        }
-
-        return plain;
-    }
-
-    private static byte[] Aad(string userKey, string missionId) => Encoding.UTF8.GetBytes($"mission-secret|{userKey}|{missionId}");
+    private static string Aad(string userKey, string missionId) => $"mission-secret|{userKey}|{missionId}";
 }

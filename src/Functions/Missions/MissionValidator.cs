@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Serverless.Functions.Integrations;
 
 namespace Serverless.Functions.Missions;
 
@@ -103,8 +104,16 @@ public static partial class MissionValidator
         };
     }
 
-    /// <summary>Whether <paramref name="uri"/>'s <c>host:port</c> is on the local allow-list.</summary>
-    public static bool IsAllowListed(Uri uri, MissionOptions options) => IsAllowListed(uri.IdnHost, uri.Port, options);
+    /// <summary>
+    /// Whether <paramref name="uri"/>'s <c>host:port</c> is on the local allow-list, or names a loopback host while
+    /// <see cref="MissionOptions.AllowLoopbackTargets"/> is on (the connect still checks every resolved address).
+    /// </summary>
+    public static bool IsAllowListed(Uri uri, MissionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        ArgumentNullException.ThrowIfNull(options);
+        return IsAllowListed(uri.IdnHost, uri.Port, options) || (options.AllowLoopbackTargets && uri.IsLoopback);
+    }
 
     /// <summary>Whether <c>host:port</c> is on the local allow-list.</summary>
     public static bool IsAllowListed(string host, int port, MissionOptions options)
@@ -159,6 +168,11 @@ public static partial class MissionValidator
         if (value is null || value.Length > 1024 || !HeaderValue().IsMatch(value))
         {
             return $"Header '{name}': values must be at most 1,024 printable ASCII characters.";
+        }
+
+        if (SecretReferences.Error(value) is { } reference)
+        {
+            return $"Header '{name}': {reference}";
         }
 
         return null;

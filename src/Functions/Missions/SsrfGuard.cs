@@ -41,7 +41,7 @@ public static class SsrfGuard
         {
             foreach (var address in addresses)
             {
-                if (AddressClassifier.IsBlocked(address, out var reason))
+                if (AddressClassifier.IsBlocked(address, out var reason) && !(options.AllowLoopbackTargets && IPAddress.IsLoopback(address)))
                 {
                     // Refuse on any bad answer, not just the first: otherwise a record set with one public and one
                     // private address could be steered to the private one by connect order.

@@ -302,7 +302,7 @@ public sealed class BundleImporter(
                     SecretCipher = owner.secrets.Protect(WebhookSignature.NewSecret(), user.Key, id),
                 };
                 await IndexAsync(id, created, cancellationToken).ConfigureAwait(false);
-                await owner.missions.InsertAsync(user.Key, id, definition.ToJson(), created, cancellationToken).ConfigureAwait(false);
+                await owner.missions.InsertAsync(user.Key, id, definition.ToJson(), created, null, cancellationToken).ConfigureAwait(false);
                 report.Imported(BundleKinds.Mission);
                 report.Note(BundleKinds.Mission, line.Id,
                     (id == line.Id ? string.Empty : $"imported as {id}. ") + $"Bundles carry no signing secret: it has a new one; POST /api/v1/missions/{id}/rotate-secret shows one to give its receiver.");

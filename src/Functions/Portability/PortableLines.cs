@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Serverless.Bundles;
+using Serverless.Functions.Api;
 using Serverless.Functions.Conversations;
 using Serverless.Functions.Missions;
 using Serverless.Storage.Conversations;
@@ -17,11 +18,14 @@ public static class PortableLines
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    /// <summary>Stored JSON for a line: what no longer parses travels as null (<see cref="StoredJson"/>'s rule for reads).</summary>
+    private static JsonElement? Parse(string? json) => StoredJson.TryParse(json, out var value) ? value : null;
+
     /// <summary>A thread's line.</summary>
     public static ThreadLine Thread(ThreadRecord t)
     {
         ArgumentNullException.ThrowIfNull(t);
-        return new(t.Id, t.Title, JsonText.Parse(t.MetadataJson), t.Starred, t.Archived, t.CreatedAt, t.UpdatedAt, t.LastActivityAt, t.DeletedAt,
+        return new(t.Id, t.Title, Parse(t.MetadataJson), t.Starred, t.Archived, t.CreatedAt, t.UpdatedAt, t.LastActivityAt, t.DeletedAt,
             t.Lineage.Parent?.ThreadId, t.Lineage.Parent?.LastSequence, t.NextSequence);
     }
 
@@ -30,8 +34,8 @@ public static class PortableLines
     {
         ArgumentNullException.ThrowIfNull(m);
         return new(m.ThreadId, m.Sequence, m.ClientMessageId, m.Role, contentFile is null ? m.Content : null, contentFile,
-            toolCallsFile is null ? JsonText.Parse(m.ToolCallsJson) : null, toolCallsFile, m.Model, m.PromptTokens, m.CompletionTokens, m.Cost,
-            JsonText.Parse(m.MetadataJson), m.CreatedAt, m.Redacted);
+            toolCallsFile is null ? Parse(m.ToolCallsJson) : null, toolCallsFile, m.Model, m.PromptTokens, m.CompletionTokens, m.Cost,
+            Parse(m.MetadataJson), m.CreatedAt, m.Redacted);
     }
 
     /// <summary>A summary's line.</summary>
@@ -45,14 +49,14 @@ public static class PortableLines
     public static SettingLine Setting(SettingRecord s)
     {
         ArgumentNullException.ThrowIfNull(s);
-        return new(s.Namespace, s.Key, JsonText.Parse(s.ValueJson) ?? default, s.UpdatedAt);
+        return new(s.Namespace, s.Key, Parse(s.ValueJson) ?? default, s.UpdatedAt);
     }
 
     /// <summary>A mission's line: its definition and times, never its secret.</summary>
     public static MissionLine Mission(MissionRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var v = MissionView.From(record);
+        var v = MissionView.From(record, signingError: null);
         return new(v.Id, v.Name, v.Cron, v.IntervalSeconds, v.TimeZone, v.Enabled, v.StartAt, v.EndAt, v.MissedRunPolicy, v.MaxCatchUp, v.Url, v.Headers, v.Payload,
             v.CreatedAt, v.UpdatedAt);
     }

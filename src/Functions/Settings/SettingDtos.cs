@@ -18,12 +18,20 @@ public sealed record SettingWrite(JsonElement Value) : IBindableFromHttpContext<
 /// <param name="Key">The key.</param>
 /// <param name="Value">The JSON value.</param>
 /// <param name="UpdatedAt">When it was last written (UTC).</param>
-public sealed record SettingView(string Namespace, string Key, JsonElement Value, DateTimeOffset UpdatedAt)
+/// <param name="Unreadable"><c>["value"]</c> when the stored value could not be read (it is then served as null), else null (see <see cref="StoredJson"/>).</param>
+public sealed record SettingView(string Namespace, string Key, JsonElement Value, DateTimeOffset UpdatedAt, IReadOnlyList<string>? Unreadable)
 {
+    private static readonly JsonElement Null = JsonDocument.Parse("null").RootElement.Clone();
+
     /// <summary>Maps a stored record to its API view.</summary>
     public static SettingView From(SettingRecord record)
     {
-        using var document = JsonDocument.Parse(record.ValueJson);
-        return new SettingView(record.Namespace, record.Key, document.RootElement.Clone(), record.UpdatedAt);
+        var read = StoredJson.TryParse(record.ValueJson, out var value);
+        return new SettingView(record.Namespace, record.Key, value ?? Null, record.UpdatedAt, StoredJson.Unreadable(("value", read)));
     }
 }
+
+/// <summary>One of the user's setting namespaces.</summary>
+/// <param name="Namespace">The namespace.</param>
+/// <param name="Count">How many settings it holds.</param>
+public sealed record SettingNamespaceView(string Namespace, long Count);

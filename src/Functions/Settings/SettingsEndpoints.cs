@@ -18,7 +18,10 @@ public static partial class SettingsEndpoints
     /// <summary>The largest value, in bytes of UTF-8 JSON. It fits one table string property with room to spare.</summary>
     public const int MaxValueBytes = 32 * 1024;
 
-    /// <summary>One namespace's settings, relative to the <c>api</c> route prefix (as the functions' routes are).</summary>
+    /// <summary>The user's namespaces, relative to the <c>api</c> route prefix (as the functions' routes are).</summary>
+    public const string NamespacesRoute = "v1/settings";
+
+    /// <summary>One namespace's settings, relative to the <c>api</c> route prefix.</summary>
     public const string NamespaceRoute = "v1/settings/{namespace}";
 
     /// <summary>One setting, relative to the <c>api</c> route prefix.</summary>
@@ -28,12 +31,17 @@ public static partial class SettingsEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         var settings = api.MapGroup(string.Empty).WithTags("Settings");
+        settings.MapGet(NamespacesRoute, ListSettingNamespaces).WithName(nameof(SettingsFunctions.ListSettingNamespaces))
+            .WithSummary("Lists the user's setting namespaces, with the number of settings in each.")
+            .Answers<ListPage<SettingNamespaceView>>().WithListQuery(ListOrder.AscendingOnly).ProducesProblems(400);
         settings.MapGet(NamespaceRoute, ListSettings).WithName(nameof(SettingsFunctions.ListSettings)).WithSummary("Lists a namespace's settings in key order.")
             .Answers<ListPage<SettingView>>().WithListQuery(ListOrder.AscendingOnly).ProducesProblems(400);
         settings.MapGet(SettingRoute, GetSetting).WithName(nameof(SettingsFunctions.GetSetting)).WithSummary("Reads one setting.")
             .Answers<SettingView>().WithApiHeaders(ApiHeaders.ETag).ProducesProblems(400, 404);
-        settings.MapPut(SettingRoute, PutSetting).WithName(nameof(SettingsFunctions.PutSetting)).WithSummary("Creates or replaces a setting (If-Match / If-None-Match: * honoured).")
-            .Reads<SettingWrite>().Answers<SettingView>().WithApiHeaders(ApiHeaders.ETag | ApiHeaders.IfMatch | ApiHeaders.IfNoneMatch).ProducesProblems(400, 412);
+        settings.MapPut(SettingRoute, PutSetting).WithName(nameof(SettingsFunctions.PutSetting))
+            .WithSummary("Creates (201) or replaces (200) a setting (If-Match / If-None-Match: * honoured).")
+            .Reads<SettingWrite>().Answers<SettingView>(StatusCodes.Status201Created).Answers<SettingView>()
+            .WithApiHeaders(ApiHeaders.ETag | ApiHeaders.Location | ApiHeaders.IfMatch | ApiHeaders.IfNoneMatch).ProducesProblems(400, 412);
         settings.MapDelete(SettingRoute, DeleteSetting).WithName(nameof(SettingsFunctions.DeleteSetting)).WithSummary("Deletes a setting (If-Match honoured).")
             .AnswersNoContent().WithApiHeaders(ApiHeaders.IfMatch).ProducesProblems(400, 404, 412);
     }
@@ -82,9 +90,10 @@ public static partial class SettingsEndpoints
 
         var createOnly = ETagHeaders.IsCreateOnly(request);
         SettingRecord record;
+        bool created;
         try
         {
-            record = await store.PutAsync(user.Partition, @namespace, key, json, ifMatch, createOnly, cancellationToken);
+            (record, created) = await store.PutAsync(user.Partition, @namespace, key, json, ifMatch, createOnly, cancellationToken);
         }
         catch (RequestFailedException e) when (e.Status == 404 && ifMatch is not null)
         {
@@ -93,11 +102,12 @@ public static partial class SettingsEndpoints
         catch (RequestFailedException e) when (e.Status == 409 && createOnly)
         {
             // RFC 9110: a failed If-None-Match on a write is 412.
-            return Problems.PreconditionFailed();
+            return Problems.AlreadyExists("setting");
         }
 
         ETagHeaders.Set(response, record.ETag);
-        return TypedResults.Ok(SettingView.From(record));
+        var view = SettingView.From(record);
+        return created ? TypedResults.Created($"/api/v1/settings/{@namespace}/{key}", view) : TypedResults.Ok(view);
     }
 
     /// <summary>DELETE one setting.</summary>
@@ -145,6 +155,30 @@ public static partial class SettingsEndpoints
 
         var (items, next) = await store.ListAsync(user.Partition, @namespace, query.Limit, after, cancellationToken);
         return TypedResults.Ok(new ListPage<SettingView>(items.Select(SettingView.From).ToList(), cursors.Protect(user.UserId, scope, next)));
+    }
+
+    /// <summary>GET the user's setting namespaces with their counts (in key order, see <see cref="SettingsStore.ListNamespacesAsync"/>).</summary>
+    public static async Task<IResult> ListSettingNamespaces(HttpRequest request, CurrentUser user, SettingsStore store, CursorProtector cursors, CancellationToken cancellationToken)
+    {
+        if (!ListQuery.TryParse(request, defaultDescending: false, out var query, out var problem))
+        {
+            return problem!;
+        }
+
+        if (query.Descending)
+        {
+            return Problems.Validation("order", "Namespaces are listed in key order only: use order=asc or leave it out.");
+        }
+
+        const string scope = "settings-namespaces";
+        string? after = null;
+        if (query.Cursor is not null && !cursors.TryUnprotect(user.UserId, scope, query.Cursor, out after))
+        {
+            return Problems.InvalidCursor();
+        }
+
+        var (items, next) = await store.ListNamespacesAsync(user.Partition, query.Limit, after, cancellationToken);
+        return TypedResults.Ok(new ListPage<SettingNamespaceView>(items.Select(i => new SettingNamespaceView(i.Namespace, i.Count)).ToList(), cursors.Protect(user.UserId, scope, next)));
     }
 
     private static IResult? ValidateNames(string settingNamespace, string? key)

@@ -8,6 +8,12 @@ namespace Serverless.Functions.Settings;
 /// <summary>The settings operations as isolated-worker functions: each calls its <see cref="SettingsEndpoints"/> operation.</summary>
 public sealed class SettingsFunctions(SettingsStore store, CursorProtector cursors)
 {
+    /// <summary>GET /api/v1/settings.</summary>
+    [Function(nameof(ListSettingNamespaces))]
+    public Task<IResult> ListSettingNamespaces(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = SettingsEndpoints.NamespacesRoute)] HttpRequest request, CancellationToken cancellationToken) =>
+        SettingsEndpoints.ListSettingNamespaces(request, CurrentUser.From(request.HttpContext), store, cursors, cancellationToken);
+
     /// <summary>GET /api/v1/settings/{namespace}.</summary>
     [Function(nameof(ListSettings))]
     public Task<IResult> ListSettings(

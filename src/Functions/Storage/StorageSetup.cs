@@ -2,6 +2,7 @@ using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Options;
+using Serverless.Functions.Autosave;
 using Serverless.Functions.Conversations;
 using Serverless.Storage;
 using Serverless.Storage.Lifecycle;
@@ -44,10 +45,14 @@ public static class StorageSetup
         services.AddSingleton(provider => new ExpiryIndex(
             provider.GetRequiredService<AppTables>().Expiry,
             provider.GetRequiredService<SettingsStore>(),
-            RetentionPolicy.Of(provider.GetRequiredService<IOptions<ConversationOptions>>().Value.RestoreWindow, provider.GetRequiredService<IOptions<LifecycleOptions>>().Value.DeletedMissionRetention),
+            RetentionPolicy.Of(
+                provider.GetRequiredService<IOptions<ConversationOptions>>().Value.RestoreWindow,
+                provider.GetRequiredService<IOptions<LifecycleOptions>>().Value.DeletedMissionRetention,
+                provider.GetRequiredService<IOptions<AutosaveOptions>>().Value.Expiry),
             provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton(provider => new IdempotencyStore(provider.GetRequiredService<AppTables>().Users, provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ExpiryIndex>()));
         services.AddSingleton<StorageReadiness>();
+        services.AddSingleton<StorageProbe>();
         services.AddHostedService<StorageBootstrap>();
         return services;
     }

@@ -11,7 +11,9 @@ namespace Serverless.Storage.Conversations;
 /// Operation count: an append is one transaction of at most 100 operations holding the thread row
 /// (Replace under its ETag), the move of its activity row (Delete old + Add new) and, per message,
 /// its row plus one client-id row when it has a client id. So
-/// <c>messages + messagesWithClientIds + 3 ≤ 100</c>: 97 messages without client ids, 48 with.
+/// <c>messages + messagesWithClientIds + 3 ≤ 100</c>: 97 messages without client ids, 48 with. An append whose
+/// messages report usage also updates the day's usage rollups in the same transaction (1 row for the total, 1 per
+/// distinct model), which that many fewer rows leave room for.
 /// We keep atomicity and refuse larger requests with 400 rather than splitting them.
 /// </para>
 /// <para>
@@ -32,8 +34,25 @@ public static class ConversationLimits
     /// <summary>The fixed operations of an append: thread Replace, activity row Delete and Add.</summary>
     public const int AppendFixedOperations = 3;
 
-    /// <summary>Rows an append may add: messages plus client-id rows (97).</summary>
+    /// <summary>Rows an append may add: messages, client-id rows and usage rollup rows (97).</summary>
     public const int MaxAppendRows = MaxTransactionOperations - AppendFixedOperations;
+
+    /// <summary>
+    /// Messages an append may hold when they report usage and name at most one model (95): the day's total and the
+    /// model's usage rows take two of <see cref="MaxAppendRows"/>.
+    /// </summary>
+    public const int MaxAppendRowsWithUsage = MaxAppendRows - 2;
+
+    /// <summary>
+    /// The usage rollup rows an append updates in its transaction: none when no message reports usage (a model,
+    /// tokens or a cost), else the day's total plus one row per distinct model.
+    /// </summary>
+    /// <param name="messages">Each message's model and whether it reports tokens or a cost.</param>
+    public static int UsageRollupOperations(IEnumerable<(string? Model, bool HasTokensOrCost)> messages)
+    {
+        var list = messages.ToList();
+        return list.Any(m => m.Model is not null || m.HasTokensOrCost) ? 1 + list.Where(m => m.Model is not null).Select(m => m.Model).Distinct(StringComparer.Ordinal).Count() : 0;
+    }
 
     /// <summary>Content or tool calls longer than this (UTF-16 characters) go to a blob: half of one string property.</summary>
     public const int InlineMaxChars = EntityLimits.MaxStringChars / 2;

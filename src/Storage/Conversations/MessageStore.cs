@@ -1,8 +1,10 @@
 using Azure.Data.Tables;
 using System.Text;
 using Azure;
+using Serverless.Storage.Lifecycle;
 using Serverless.Storage.Payloads;
 using Serverless.Storage.Tables;
+using Serverless.Storage.Usage;
 using Serverless.Storage.Users;
 
 namespace Serverless.Storage.Conversations;
@@ -30,15 +32,18 @@ public sealed partial class MessageStore(TableClient table, ThreadStore threads,
         // Blobs first: a row must never point to a blob that is not there. If the commit then fails,
         // the blobs are orphans that OrphanPayloads finds; they are reused across retries below.
         var (contentBlobs, toolCallBlobs) = await OffloadAsync(user, threadId, messages, cancellationToken).ConfigureAwait(false);
+        var reportsUsage = ConversationLimits.UsageRollupOperations(messages.Select(m => (m.Model, m.PromptTokens is not null || m.CompletionTokens is not null || m.Cost is not null))) > 0;
         for (var attempt = 1; ; attempt++)
         {
+            var now = time.GetUtcNow();
+            var rollupsRead = reportsUsage ? ReadRollupsAsync(user, now, cancellationToken) : null;
             var thread = await threads.GetAsync(user, threadId, cancellationToken).ConfigureAwait(false);
+            var rollups = rollupsRead is null ? null : await rollupsRead.ConfigureAwait(false);
             if (thread is null || thread.IsDeleted)
             {
                 return null;
             }
 
-            var now = time.GetUtcNow();
             var first = thread.NextSequence;
             var updated = thread with
             {
@@ -66,6 +71,18 @@ public sealed partial class MessageStore(TableClient table, ThreadStore threads,
                 actions.Add(new(TableTransactionActionType.Add, row));
             }
 
+            if (rollups is not null)
+            {
+                // Usage is counted in the same transaction as the messages that report it (UsageChanges).
+                var changes = new UsageChanges();
+                foreach (var m in messages.Where(m => m.Model is not null || m.PromptTokens is not null || m.CompletionTokens is not null || m.Cost is not null))
+                {
+                    changes.Add(now, m.Model, null, isMessage: true, m.PromptTokens ?? 0, m.CompletionTokens ?? 0, m.Cost ?? 0, 0);
+                }
+
+                actions.AddRange(changes.Actions(user, rollups));
+            }
+
             var clientIdStart = actions.Count;
             for (var i = 0; i < messages.Count; i++)
             {
@@ -91,6 +108,14 @@ public sealed partial class MessageStore(TableClient table, ThreadStore threads,
                 await Backoff.DelayAsync(attempt, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>The day's usage rollup rows, after making sure retention will look at them once the day has expired.</summary>
+    private async Task<Dictionary<string, TableEntity>> ReadRollupsAsync(UserPartition user, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await threads.Expiry.ScheduleRowsAsync(user, RetentionRules.Usage, new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero).AddDays(1).AddTicks(-1), cancellationToken).ConfigureAwait(false);
+        var day = UserRowKeys.Day(now);
+        return await UsageRollups.ReadDaysAsync(table, user, day, day, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The blob name prefix of a thread's offloaded message texts: under the user's prefix, as the orphan check expects.</summary>

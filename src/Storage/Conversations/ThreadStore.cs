@@ -14,6 +14,9 @@ namespace Serverless.Storage.Conversations;
 /// </summary>
 public sealed class ThreadStore(TableClient table, TimeProvider time, ExpiryIndex expiry)
 {
+    /// <summary>The expiry index thread and message writes schedule retention in.</summary>
+    internal ExpiryIndex Expiry => expiry;
+
     /// <summary>
     /// Creates a thread (and its list rows), plus <paramref name="extra"/> (e.g. an idempotency
     /// record) in the same transaction.

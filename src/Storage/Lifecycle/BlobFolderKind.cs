@@ -9,11 +9,21 @@ namespace Serverless.Storage.Lifecycle;
 /// </summary>
 public sealed class BlobFolderKind
 {
-    internal BlobFolderKind(string folder, UserDataKind contentKind, IReadOnlyList<UserDataKind> referenceScanOrder)
+    private readonly Func<UserPartition, string, string>? referencingRows;
+
+    /// <param name="folder">The folder name.</param>
+    /// <param name="contentKind">The kind an unreferenced blob here is counted under.</param>
+    /// <param name="referenceScanOrder">The kinds whose rows reference its blobs, in the order a check reads them.</param>
+    /// <param name="referencingRows">
+    /// The filter of the rows that may reference one owner's blobs, when it is not <see cref="ReferencingRows"/>'s (rows whose
+    /// key carries the owner as a middle segment): e.g. the one row <c>artifact|{id}</c> of an artifact's folder.
+    /// </param>
+    internal BlobFolderKind(string folder, UserDataKind contentKind, IReadOnlyList<UserDataKind> referenceScanOrder, Func<UserPartition, string, string>? referencingRows = null)
     {
         Folder = folder;
         ContentKind = contentKind;
         ReferenceScanOrder = referenceScanOrder;
+        this.referencingRows = referencingRows;
     }
 
     /// <summary>The folder name, e.g. <c>msg</c>.</summary>
@@ -36,6 +46,10 @@ public sealed class BlobFolderKind
     /// </summary>
     public static string ReferencingRows(UserPartition user, UserDataKind kind, string owner) =>
         TableFilters.RowKeyStartsWith(user.Key, KeyEncoding.Compose(kind.RowPrefix, owner, string.Empty));
+
+    /// <summary>The filter of <paramref name="kind"/>'s rows that may reference blobs of <paramref name="owner"/>'s folder of this kind.</summary>
+    public string RowsReferencing(UserPartition user, UserDataKind kind, string owner) =>
+        referencingRows?.Invoke(user, owner) ?? ReferencingRows(user, kind, owner);
 
     /// <inheritdoc />
     public override string ToString() => Folder;

@@ -24,6 +24,30 @@ internal sealed class Deleter(LifecycleStorage storage, UserPartition user, bool
     public async Task<IReadOnlyList<TableEntity>> RowsAsync(IReadOnlyList<TableEntity> rows, IReadOnlyDictionary<string, long>? blobBytes, CancellationToken cancellationToken)
     {
         var gone = dryRun ? rows : await storage.Users.DeleteRowsAsync(rows, cancellationToken).ConfigureAwait(false);
+        await CountAndDeleteBlobsAsync(gone, blobBytes, cancellationToken).ConfigureAwait(false);
+        return gone;
+    }
+
+    /// <summary>
+    /// Deletes rows (each under its ETag) together with <paramref name="extra"/> (e.g. a counter row updated under its
+    /// ETag) in ONE transaction, all or nothing, then the blobs the rows reference. A 404 or 412 (a row or the counter
+    /// changed since it was read) fails the whole transaction: re-read and try again.
+    /// </summary>
+    /// <exception cref="Azure.RequestFailedException">The transaction failed; nothing was deleted.</exception>
+    public async Task RowsTogetherAsync(IReadOnlyList<TableEntity> rows, IReadOnlyList<TableTransactionAction> extra, CancellationToken cancellationToken)
+    {
+        if (!dryRun)
+        {
+            await storage.Users.SubmitAsync(
+                [.. rows.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, r.ETag == default ? Azure.ETag.All : r.ETag)), .. extra],
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        await CountAndDeleteBlobsAsync(rows, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task CountAndDeleteBlobsAsync(IReadOnlyList<TableEntity> gone, IReadOnlyDictionary<string, long>? blobBytes, CancellationToken cancellationToken)
+    {
         var blobs = new List<BlobReference>();
         foreach (var row in gone)
         {
@@ -36,7 +60,6 @@ internal sealed class Deleter(LifecycleStorage storage, UserPartition user, bool
         }
 
         await BlobsAsync(blobs.Select(b => b.StoredBytes is null && blobBytes?.GetValueOrDefault(b.BlobName) is { } size ? b with { StoredBytes = size } : b), cancellationToken).ConfigureAwait(false);
-        return gone;
     }
 
     /// <summary>Deletes blobs (already gone is fine), counting those this call deleted.</summary>

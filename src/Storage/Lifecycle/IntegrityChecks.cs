@@ -260,7 +260,7 @@ public sealed class IntegrityChecks(LifecycleStorage storage, ExpiryIndex expiry
                 }
             }
 
-            // Every other kind whose rows reference blobs (mission runs, export and import jobs).
+            // Every other kind whose rows may reference blobs (mission runs, runs, records, artifacts, autosave, export and import jobs): the registry says which.
             foreach (var kind in UserDataKinds.Referencing.Where(k => k != UserDataKinds.Message && k != UserDataKinds.Segment))
             {
                 foreach (var row in await Rows(kind, kind.ReferenceColumns).ConfigureAwait(false))

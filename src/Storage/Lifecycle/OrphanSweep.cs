@@ -153,7 +153,7 @@ public sealed class OrphanSweep(LifecycleStorage storage, TimeProvider time)
             var stillReferenced = new HashSet<string>(StringComparer.Ordinal);
             foreach (var kind in folder.ReferenceScanOrder)
             {
-                await AddReferencesAsync(user, kind, BlobFolderKind.ReferencingRows(user, kind, owner), stillReferenced, cancellationToken).ConfigureAwait(false);
+                await AddReferencesAsync(user, kind, folder.RowsReferencing(user, kind, owner), stillReferenced, cancellationToken).ConfigureAwait(false);
             }
 
             var orphans = blobs.Where(b => !referenced.Contains(b.Name) && !stillReferenced.Contains(b.Name)).ToList();

@@ -24,11 +24,15 @@ public sealed class RetentionPolicy
         }
     }
 
-    /// <summary>The policy of a deployment: deleted threads go after <paramref name="restoreWindow"/>, deleted missions' runs after <paramref name="deletedMissionRetention"/>.</summary>
-    public static RetentionPolicy Of(TimeSpan restoreWindow, TimeSpan deletedMissionRetention) => new(new Dictionary<string, TimeSpan>
+    /// <summary>
+    /// The policy of a deployment: deleted threads go after <paramref name="restoreWindow"/>, deleted missions' runs after
+    /// <paramref name="deletedMissionRetention"/>, autosave slots <paramref name="autosaveExpiry"/> after their last save (the rule's default when null).
+    /// </summary>
+    public static RetentionPolicy Of(TimeSpan restoreWindow, TimeSpan deletedMissionRetention, TimeSpan? autosaveExpiry = null) => new(new Dictionary<string, TimeSpan>
     {
         [RetentionRules.DeletedThread.Name] = restoreWindow,
         [RetentionRules.DeletedMission.Name] = deletedMissionRetention,
+        [RetentionRules.Autosave.Name] = autosaveExpiry ?? RetentionRules.Autosave.DefaultRetention,
     });
 
     /// <summary>The deployment's retention for <paramref name="rule"/>.</summary>

@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using Serverless.Storage.Users;
 
 namespace Serverless.Storage.Lifecycle;
 
@@ -55,6 +56,19 @@ public sealed class RetentionRule
     /// <summary>For <see cref="RetentionScope.Rows"/>: when a row's retention starts, or null when it never expires (e.g. a starred snapshot).</summary>
     public Func<TableEntity, DateTimeOffset?>? ExpiresFrom { get; }
 
+    /// <summary>
+    /// For <see cref="RetentionScope.Rows"/> kinds whose row keys sort by time: the filter of the user's rows written
+    /// before a cutoff, so the purge reads only what expired (cost follows what expired, not what is stored) instead of
+    /// every row of the kind. Null: the purge reads the kind's rows and asks <see cref="ExpiresFrom"/>.
+    /// </summary>
+    public Func<UserPartition, DateTimeOffset, string>? ExpiredRange { get; private init; }
+
+    /// <summary>
+    /// A purge of its own for a kind whose rows drag others along (list rows, counters), run instead of the generic
+    /// one (once per sweep and user for <see cref="RetentionScope.Rows"/> rules, per entry for subject rules).
+    /// </summary>
+    internal Func<UserSweep, ExpiryEntry, CancellationToken, Task<PurgeOutcome>>? Purge { get; private init; }
+
     /// <summary>A rule whose entries each name one subject; its purge is written for it (<see cref="RetentionSweep"/>).</summary>
     public static RetentionRule ForSubjects(string name, UserDataKind kind, TimeSpan defaultRetention, bool userOverridable) =>
         new(name, kind, RetentionScope.Subject, defaultRetention, userOverridable, [], null);
@@ -65,6 +79,16 @@ public sealed class RetentionRule
     /// </summary>
     public static RetentionRule ForRows(UserDataKind kind, TimeSpan defaultRetention, bool userOverridable, IReadOnlyList<string> columns, Func<TableEntity, DateTimeOffset?> expiresFrom) =>
         new(kind.Name, kind, RetentionScope.Rows, defaultRetention, userOverridable, columns, expiresFrom);
+
+    /// <summary>A rows rule whose rows sort by time: its purge reads only <paramref name="expiredRange"/> (rows older than the cutoff).</summary>
+    public static RetentionRule ForTimeOrderedRows(
+        UserDataKind kind, TimeSpan defaultRetention, bool userOverridable, IReadOnlyList<string> columns, Func<TableEntity, DateTimeOffset?> expiresFrom, Func<UserPartition, DateTimeOffset, string> expiredRange) =>
+        new(kind.Name, kind, RetentionScope.Rows, defaultRetention, userOverridable, columns, expiresFrom) { ExpiredRange = expiredRange };
+
+    /// <summary>A rule with a purge of its own (<see cref="Purge"/>).</summary>
+    internal static RetentionRule WithPurge(
+        string name, UserDataKind kind, RetentionScope scope, TimeSpan defaultRetention, bool userOverridable, Func<UserSweep, ExpiryEntry, CancellationToken, Task<PurgeOutcome>> purge) =>
+        new(name, kind, scope, defaultRetention, userOverridable, [], null) { Purge = purge };
 
     /// <inheritdoc />
     public override string ToString() => Name;

@@ -114,7 +114,8 @@ public sealed class RetentionSweep(LifecycleStorage storage, ExpiryIndex expiry)
             return "held";
         }
 
-        var outcome = rule == RetentionRules.DeletedThread ? await ThreadPurge.RunAsync(user, entry, cancellationToken).ConfigureAwait(false)
+        var outcome = rule.Purge is { } purge ? (rule.Scope == RetentionScope.Rows && !user.FirstRunOf(rule) ? PurgeOutcome.Done : await purge(user, entry, cancellationToken).ConfigureAwait(false))
+            : rule == RetentionRules.DeletedThread ? await ThreadPurge.RunAsync(user, entry, cancellationToken).ConfigureAwait(false)
             : rule == RetentionRules.DeletedMission ? await MissionRunPurge.RunAsync(user, entry, cancellationToken).ConfigureAwait(false)
             : !user.FirstRunOf(rule) ? PurgeOutcome.Done
             : await RowsPurge.RunAsync(user, rule, cancellationToken).ConfigureAwait(false);

@@ -12,10 +12,11 @@ internal static class RowsPurge
     public static async Task<PurgeOutcome> RunAsync(UserSweep sweep, RetentionRule rule, CancellationToken cancellationToken)
     {
         var retention = await sweep.RetentionAsync(rule, cancellationToken).ConfigureAwait(false);
+        var filter = rule.ExpiredRange?.Invoke(sweep.User, sweep.Now - retention) ?? rule.Kind.Filter(sweep.User);
         string? continuation = null;
         do
         {
-            var page = await sweep.Storage.Users.ReadPageAsync(rule.Kind.Filter(sweep.User), 100, continuation, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var page = await sweep.Storage.Users.ReadPageAsync(filter, 100, continuation, cancellationToken: cancellationToken).ConfigureAwait(false);
             var expired = page.Entities.Where(row => rule.ExpiresFrom!(row) is { } from && from + retention <= sweep.Now).ToList();
             await sweep.Deleter.RowsAsync(expired, null, cancellationToken).ConfigureAwait(false);
             continuation = page.Continuation;

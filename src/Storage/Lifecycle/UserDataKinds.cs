@@ -1,6 +1,10 @@
 using Azure.Data.Tables;
+using Serverless.Storage.Artifacts;
+using Serverless.Storage.Autosave;
 using Serverless.Storage.Conversations;
 using Serverless.Storage.Missions;
+using Serverless.Storage.Records;
+using Serverless.Storage.Runs;
 using Serverless.Storage.Tables;
 using Serverless.Storage.Users;
 
@@ -56,6 +60,24 @@ public static class UserDataKinds
         [.. PayloadColumnsOf(MissionStore.ResponseColumns)],
         (_, row) => UserDataKind.PayloadReferences(row, "mission.run", MissionStore.ResponseColumns));
 
+    /// <summary>
+    /// Artifacts: <c>artifact|{id}</c>, their list index copies (<c>artifact|~kind|…</c>, <c>artifact|~parent|…</c>, which carry
+    /// the same columns and expiry) and the upload reservations row <c>artifact|~quota</c>; content blobs in the artifact's folder.
+    /// </summary>
+    public static UserDataKind Artifact { get; } = new(
+        "artifact", UserRowKeys.Artifact, "artifacts (rows, list index copies, upload reservations; content blobs)",
+        [.. PayloadColumnsOf(ArtifactEntities.ContentColumns)],
+        (_, row) => UserDataKind.PayloadReferences(row, "artifact", ArtifactEntities.ContentColumns));
+
+    /// <summary>Crash-recovery autosave slots: <c>autosave|{slot}</c>, the latest state inline, or in the slot's folder when it does not fit.</summary>
+    public static UserDataKind Autosave { get; } = new(
+        "autosave", UserRowKeys.Autosave, "autosave slots (latest state, inline or a blob)",
+        [.. PayloadColumnsOf(AutosaveStore.StateColumns)],
+        (_, row) => UserDataKind.PayloadReferences(row, "autosave", AutosaveStore.StateColumns));
+
+    /// <summary>Integrations: <c>integration|{provider}</c>, a configuration document and encrypted secrets.</summary>
+    public static UserDataKind Integration { get; } = new("integration", UserRowKeys.Integration, "integration configs (secrets encrypted)", []);
+
     /// <summary>The lifecycle's own rows about the user: <c>lifecycle|hold</c>, <c>lifecycle|migration|…</c> and <c>lifecycle|report|…</c>.</summary>
     public static UserDataKind Lifecycle { get; } = new("lifecycle", UserRowKeys.Lifecycle, "legal hold, migration records and last reports", []);
 
@@ -65,9 +87,55 @@ public static class UserDataKinds
         global::Serverless.Storage.Portability.PortabilityJobStore.ReferenceColumns,
         (user, row) => global::Serverless.Storage.Portability.PortabilityJobStore.References(user, row));
 
+    /// <summary>Memories: <c>mem|{scope}|{namespace}.|{key}</c>, a JSON value each.</summary>
+    public static UserDataKind Memory { get; } = new("memory", UserRowKeys.Memory, "memories (scoped JSON values)", []);
+
+    /// <summary>Memory word index: <c>memword|{scope}|{word}|{namespace}.|{key}</c>, written with each memory.</summary>
+    public static UserDataKind MemoryWord { get; } = new("memory.word", UserRowKeys.MemoryWord, "memory search index rows", []);
+
+    /// <summary>Runs: <c>run|{runId}|</c>; large input, output and error are blobs in the run's folder.</summary>
+    public static UserDataKind Run { get; } = new(
+        "run", UserRowKeys.Run, "tool, automation and agent runs (row, and offloaded input, output, error)",
+        [.. RunStore.PayloadFields.SelectMany(PayloadColumnsOf)],
+        (_, row) => UserDataKind.PayloadReferences(row, "run", [.. RunStore.PayloadFields]));
+
+    /// <summary>Run list rows: <c>runx|{list}|…|{invertedTicks}|{runId}</c>, summary copies newest first.</summary>
+    public static UserDataKind RunList { get; } = new("run.list", UserRowKeys.RunList, "run list rows (all, by kind, status, thread)", []);
+
+    /// <summary>The run counters row: <c>runstat|counts</c>.</summary>
+    public static UserDataKind RunStats { get; } = new("run.counts", UserRowKeys.RunStats, "runs per status", []);
+
+    /// <summary>Events: <c>evt|{invertedTicks}|{eventId}</c>.</summary>
+    public static UserDataKind Event { get; } = new("event", UserRowKeys.Event, "events (analytics, timeline, activity)", []);
+
+    /// <summary>Usage rollups: <c>usage|{yyyyMMdd}|…</c>, per day in total, per model and per event type.</summary>
+    public static UserDataKind Usage { get; } = new("usage", UserRowKeys.Usage, "daily usage rollups", []);
+
+    /// <summary>Records: <c>rec|{collection}|{id}</c>; documents over 64 KiB are blobs in the collection's folder.</summary>
+    public static UserDataKind Record { get; } = new(
+        "record", UserRowKeys.Record, "records (row, and documents over 64 KiB)",
+        [.. PayloadColumnsOf(RecordStore.DataField)],
+        (_, row) => UserDataKind.PayloadReferences(row, "record", RecordStore.DataField));
+
+    /// <summary>Record recency rows: <c>recr|{collection}|{invertedTicks}|{id}</c>, copies of the record (its blob counted once, under the record).</summary>
+    public static UserDataKind RecordRecent { get; } = new("record.recent", UserRowKeys.RecordRecent, "record list rows by recency", []);
+
+    /// <summary>Record status rows: <c>recs|{collection}|{status}|{invertedTicks}|{id}</c>, copies of the record.</summary>
+    public static UserDataKind RecordStatus { get; } = new("record.status", UserRowKeys.RecordStatus, "record list rows by status", []);
+
+    /// <summary>Record parent rows: <c>recp|{collection}|{parentId}|{id}</c>, copies of the record.</summary>
+    public static UserDataKind RecordParent { get; } = new("record.parent", UserRowKeys.RecordParent, "record list rows by parent", []);
+
+    /// <summary>Record quota counters: <c>recmeta|{collection}</c> and <c>recmeta|_all</c>.</summary>
+    public static UserDataKind RecordMeta { get; } = new("record.meta", UserRowKeys.RecordMeta, "record counts and bytes per collection", []);
+
     /// <summary>Every kind of user row, in the order reports list them.</summary>
     public static IReadOnlyList<UserDataKind> All { get; } =
-        [Thread, ThreadActivity, ThreadCreation, Message, ClientMessageId, Segment, Summary, Mission, MissionRun, Setting, Idempotency, Lifecycle, Portability];
+    [
+        Thread, ThreadActivity, ThreadCreation, Message, ClientMessageId, Segment, Summary, Mission, MissionRun, Setting, Idempotency, Lifecycle,
+        Memory, MemoryWord, Run, RunList, RunStats, Event, Usage, Record, RecordRecent, RecordStatus, RecordParent, RecordMeta,
+        Artifact, Autosave, Integration, Portability,
+    ];
 
     /// <summary>Message texts and archive segments of a thread: <c>{userKey}/msg/{threadId}/…</c>.</summary>
     public static BlobFolderKind MessageBlobs { get; } = new(UserBlobNames.Messages, Message, [Segment, Message, Segment]);
@@ -78,8 +146,21 @@ public static class UserDataKinds
     /// <summary>Bundles of export and import jobs and an export's staged parts: <c>{userKey}/port/{jobId}/…</c>.</summary>
     public static BlobFolderKind PortabilityBlobs { get; } = new(UserBlobNames.Portability, Portability, [Portability]);
 
+    /// <summary>An artifact's content: <c>{userKey}/art/{artifactId}/…</c>, referenced by the artifact's row (and its copies, which go with it).</summary>
+    public static BlobFolderKind ArtifactBlobs { get; } = new(UserBlobNames.Artifacts, Artifact, [Artifact], ArtifactEntities.RowsReferencingFolder);
+
+    /// <summary>An autosave slot's state too large for its row: <c>{userKey}/autosave/{slot}/…</c>, referenced by the slot's row.</summary>
+    public static BlobFolderKind AutosaveBlobs { get; } = new(UserBlobNames.Autosave, Autosave, [Autosave], AutosaveStore.RowsReferencingFolder);
+
+
+    /// <summary>Offloaded input, output and error of a run: <c>{userKey}/run/{runId}/…</c>.</summary>
+    public static BlobFolderKind RunBlobs { get; } = new(UserBlobNames.Runs, Run, [Run]);
+
+    /// <summary>Record documents over 64 KiB of a collection: <c>{userKey}/rec/{collection}/…</c>.</summary>
+    public static BlobFolderKind RecordBlobs { get; } = new(UserBlobNames.Records, Record, [Record]);
+
     /// <summary>Every folder of user blobs.</summary>
-    public static IReadOnlyList<BlobFolderKind> BlobFolders { get; } = [MessageBlobs, MissionResponseBlobs, PortabilityBlobs];
+    public static IReadOnlyList<BlobFolderKind> BlobFolders { get; } = [MessageBlobs, MissionResponseBlobs, RunBlobs, RecordBlobs, ArtifactBlobs, AutosaveBlobs, PortabilityBlobs];
 
     /// <summary>The kinds whose rows may reference blobs.</summary>
     public static IReadOnlyList<UserDataKind> Referencing { get; } = All.Where(k => k.ReferencesBlobs).ToList();

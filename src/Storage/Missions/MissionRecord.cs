@@ -70,4 +70,9 @@ public sealed record MissionState
 /// <param name="ScheduledAt">The occurrence it stands for.</param>
 /// <param name="Attempt">The number of the attempt claimed last (1-based).</param>
 /// <param name="Manual">Whether it came from "run now" rather than the schedule.</param>
-public sealed record PendingFiring(string FiringId, DateTimeOffset ScheduledAt, int Attempt, bool Manual);
+/// <param name="Delivering">
+/// True while attempt <paramref name="Attempt"/> is being delivered (claimed, not yet recorded; the mission's due time is
+/// then when the claim lapses); false while the next attempt waits for its retry time after a failed one. Rows written
+/// before this was recorded read as false.
+/// </param>
+public sealed record PendingFiring(string FiringId, DateTimeOffset ScheduledAt, int Attempt, bool Manual, bool Delivering = false);

@@ -32,10 +32,19 @@ public sealed class MissionStore(TableClient table, PayloadStore payloads, Expir
     }
 
     /// <summary>Creates a mission; 409 if the id exists.</summary>
-    /// <exception cref="RequestFailedException">409 when the row exists.</exception>
-    public async Task<MissionRecord> InsertAsync(string userKey, string missionId, string definitionJson, MissionState state, CancellationToken cancellationToken)
+    /// <param name="userKey">The user's partition key.</param>
+    /// <param name="missionId">The new mission's id.</param>
+    /// <param name="definitionJson">The definition.</param>
+    /// <param name="state">The initial state.</param>
+    /// <param name="alsoWrite">A row of the same user to write in the same entity group transaction (an idempotency record), or null.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <exception cref="RequestFailedException">409 when a row exists (<see cref="StorageWrites.FailedActionIndex"/> says which: 0 the mission, 1 <paramref name="alsoWrite"/>).</exception>
+    public async Task<MissionRecord> InsertAsync(string userKey, string missionId, string definitionJson, MissionState state, TableTransactionAction? alsoWrite, CancellationToken cancellationToken)
     {
-        var etag = await table.InsertAsync(ToEntity(userKey, missionId, definitionJson, state), cancellationToken).ConfigureAwait(false);
+        var entity = ToEntity(userKey, missionId, definitionJson, state);
+        var etag = alsoWrite is null
+            ? await table.InsertAsync(entity, cancellationToken).ConfigureAwait(false)
+            : (await table.SubmitAsync([new TableTransactionAction(TableTransactionActionType.Add, entity), alsoWrite], cancellationToken).ConfigureAwait(false))[0] ?? default;
         return new MissionRecord(missionId, definitionJson, state, etag);
     }
 
@@ -214,6 +223,7 @@ public sealed class MissionStore(TableClient table, PayloadStore payloads, Expir
             ["PendingScheduledAt"] = s.Pending?.ScheduledAt,
             ["PendingAttempt"] = s.Pending?.Attempt,
             ["PendingManual"] = s.Pending?.Manual,
+            ["PendingDelivering"] = s.Pending?.Delivering,
             ["SecretCipher"] = s.SecretCipher,
             ["PreviousSecretCipher"] = s.PreviousSecretCipher,
             ["PreviousSecretExpiresAt"] = s.PreviousSecretExpiresAt,
@@ -237,7 +247,9 @@ public sealed class MissionStore(TableClient table, PayloadStore payloads, Expir
             DueAt = e.GetDateTimeOffset("DueAt"),
             Pending = pendingId is null
                 ? null
-                : new PendingFiring(pendingId, e.GetDateTimeOffset("PendingScheduledAt") ?? DateTimeOffset.MinValue, e.GetInt32("PendingAttempt") ?? 1, e.GetBoolean("PendingManual") ?? false),
+                : new PendingFiring(
+                    pendingId, e.GetDateTimeOffset("PendingScheduledAt") ?? DateTimeOffset.MinValue, e.GetInt32("PendingAttempt") ?? 1, e.GetBoolean("PendingManual") ?? false,
+                    e.GetBoolean("PendingDelivering") ?? false),
             SecretCipher = e.GetString("SecretCipher"),
             PreviousSecretCipher = e.GetString("PreviousSecretCipher"),
             PreviousSecretExpiresAt = e.GetDateTimeOffset("PreviousSecretExpiresAt"),

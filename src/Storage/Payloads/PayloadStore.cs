@@ -72,8 +72,23 @@ public sealed class PayloadStore
     /// <param name="contentType">The raw payload's content type, e.g. <c>application/json</c>.</param>
     /// <param name="cancellationToken">Cancels the write; a blob is then either absent or complete (an orphan for the sweeper).</param>
     /// <returns>The reference to keep in the table row.</returns>
-    public async Task<PayloadReference> WriteAsync(string namePrefix, Stream content, string contentType, CancellationToken cancellationToken = default)
+    public Task<PayloadReference> WriteAsync(string namePrefix, Stream content, string contentType, CancellationToken cancellationToken = default) =>
+        WriteAsync(namePrefix, content, contentType, options.Codec, cancellationToken);
+
+    /// <summary>
+    /// Writes like <see cref="WriteAsync(string, Stream, string, CancellationToken)"/> with <paramref name="codec"/> instead of the
+    /// store's: <see cref="PayloadCodec.Identity"/> stores content that does not compress (images, archives) as it is, still
+    /// counted and hashed.
+    /// </summary>
+    /// <param name="namePrefix">The blob name's folder; not starting or ending with '/'.</param>
+    /// <param name="content">The raw payload, read to its end; not disposed.</param>
+    /// <param name="contentType">The raw payload's content type.</param>
+    /// <param name="codec">The codec to write with.</param>
+    /// <param name="cancellationToken">Cancels the write; a blob is then either absent or complete (an orphan for the sweeper).</param>
+    /// <returns>The reference to keep in the table row.</returns>
+    public async Task<PayloadReference> WriteAsync(string namePrefix, Stream content, string contentType, PayloadCodec codec, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(codec);
         ArgumentException.ThrowIfNullOrEmpty(namePrefix);
         if (namePrefix.StartsWith('/') || namePrefix.EndsWith('/'))
         {
@@ -83,7 +98,6 @@ public sealed class PayloadStore
         ArgumentNullException.ThrowIfNull(content);
         ArgumentException.ThrowIfNullOrWhiteSpace(contentType);
 
-        var codec = options.Codec;
         var blobName = $"{namePrefix}/{RandomNumberGenerator.GetHexString(32, lowercase: true)}{codec.FileExtension}";
         var blob = container.GetBlockBlobClient(blobName);
         var headers = new BlobHttpHeaders { ContentType = contentType, ContentEncoding = codec.ContentEncoding };
@@ -118,6 +132,23 @@ public sealed class PayloadStore
     /// <exception cref="InvalidDataException">The encoding is unknown, or the content is corrupt or does not match its recorded length or hash.</exception>
     public Task<Stream> OpenReadAsync(string blobName, CancellationToken cancellationToken = default) =>
         OpenCoreAsync(blobName, expectedBytes: null, expectedSha256: null, cancellationToken);
+
+    /// <summary>
+    /// Opens a payload's blob as stored (compressed with its codec, not inflated nor checked), from byte
+    /// <paramref name="offset"/> of the stored bytes, <paramref name="length"/> bytes or to the end: what an HTTP client
+    /// that accepts the codec's Content-Encoding can take as is, and, for <see cref="PayloadCodec.Identity"/>, any range of
+    /// the raw payload at the cost of that range.
+    /// </summary>
+    /// <returns>A forward-only stream; dispose it to release the connection.</returns>
+    /// <exception cref="RequestFailedException">404 when the blob is missing.</exception>
+    public async Task<Stream> OpenStoredAsync(PayloadReference reference, long offset = 0, long? length = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        var range = offset == 0 && length is null ? default : new HttpRange(offset, length);
+        var download = await container.GetBlobClient(reference.BlobName).DownloadStreamingAsync(new BlobDownloadOptions { Range = range }, cancellationToken).ConfigureAwait(false);
+        return download.Value.Content;
+    }
 
     /// <summary>Reads a small payload whole as UTF-8 text (the expansion limits still apply).</summary>
     /// <inheritdoc cref="OpenReadAsync(string, CancellationToken)"/>

@@ -14,12 +14,16 @@ public static class TableFilters
     /// Rows of one partition whose RowKey starts with <paramref name="prefix"/>: a range
     /// <c>RowKey ge prefix and RowKey lt successor(prefix)</c>, which the service serves as a scan.
     /// </summary>
-    public static string RowKeyStartsWith(string partitionKey, string prefix)
+    /// <param name="partitionKey">The partition.</param>
+    /// <param name="prefix">The RowKey prefix.</param>
+    /// <param name="from">Where to start within the prefix's rows (inclusive), when later than the prefix itself.</param>
+    public static string RowKeyStartsWith(string partitionKey, string prefix, string? from = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(prefix);
+        var lower = from is not null && string.CompareOrdinal(from, prefix) > 0 ? from : prefix;
         return PrefixSuccessor(prefix) is { } upper
-            ? TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey} and RowKey ge {prefix} and RowKey lt {upper}")
-            : TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey} and RowKey ge {prefix}");
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey} and RowKey ge {lower} and RowKey lt {upper}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey} and RowKey ge {lower}");
     }
 
     /// <summary>

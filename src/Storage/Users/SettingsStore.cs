@@ -23,12 +23,14 @@ public sealed class SettingsStore(TableClient table)
     }
 
     /// <summary>
-    /// Writes a setting. With no <paramref name="ifMatch"/> it is created or overwritten; with
+    /// Writes a setting. With no <paramref name="ifMatch"/> it is created or replaced; with
     /// <see cref="ETag.All"/> it must exist; with an ETag it must still have that version;
     /// <paramref name="createOnly"/> requires that it does not exist.
     /// </summary>
+    /// <returns>The stored setting, and whether this write created it.</returns>
     /// <exception cref="RequestFailedException">404, 409 or 412 when a condition fails.</exception>
-    public async Task<SettingRecord> PutAsync(UserPartition user, string settingNamespace, string key, string valueJson, ETag? ifMatch, bool createOnly, CancellationToken cancellationToken)
+    public async Task<(SettingRecord Record, bool Created)> PutAsync(
+        UserPartition user, string settingNamespace, string key, string valueJson, ETag? ifMatch, bool createOnly, CancellationToken cancellationToken)
     {
         var now = DateTimeOffset.UtcNow;
         var entity = new TableEntity(user.Key, UserRowKeys.ForSetting(settingNamespace, key))
@@ -38,12 +40,38 @@ public sealed class SettingsStore(TableClient table)
         };
         SchemaMigrations.Current.Stamp(UserDataKinds.Setting, entity);
 
-        var etag = createOnly
-            ? await table.InsertAsync(entity, cancellationToken).ConfigureAwait(false)
-            : ifMatch is { } condition
-                ? await table.ReplaceAsync(entity, condition, cancellationToken).ConfigureAwait(false)
-                : await table.UpsertAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-        return new SettingRecord(settingNamespace, key, valueJson, now, etag);
+        SettingRecord Stored(ETag etag) => new(settingNamespace, key, valueJson, now, etag);
+        if (createOnly)
+        {
+            return (Stored(await table.InsertAsync(entity, cancellationToken).ConfigureAwait(false)), true);
+        }
+
+        if (ifMatch is { } condition)
+        {
+            return (Stored(await table.ReplaceAsync(entity, condition, cancellationToken).ConfigureAwait(false)), false);
+        }
+
+        // An upsert would not tell a create from a replace, which the API answers differently (201 / 200). Replace first:
+        // settings are mostly rewritten, so that is one round trip; a new one costs a second (the insert).
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return (Stored(await table.ReplaceAsync(entity, ETag.All, cancellationToken).ConfigureAwait(false)), false);
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+            }
+
+            try
+            {
+                return (Stored(await table.InsertAsync(entity, cancellationToken).ConfigureAwait(false)), true);
+            }
+            catch (RequestFailedException e) when (e.Status == 409 && attempt == 0)
+            {
+                // Created by a concurrent write in between: replace it, as the last writer does.
+            }
+        }
     }
 
     /// <summary>Writes a setting as an import carries it: with its own update time (created or replaced).</summary>
@@ -89,6 +117,45 @@ public sealed class SettingsStore(TableClient table)
         var page = await table.ReadPageAsync(filter, limit, after, cancellationToken: cancellationToken).ConfigureAwait(false);
         return (page.Entities.Select(ToRecord).ToList(), page.Continuation);
     }
+
+    /// <summary>
+    /// One page of the user's setting namespaces with the number of settings in each, in row-key order: the order of
+    /// the encoded names each followed by the separator <c>|</c>, so <c>c-2</c> comes before <c>c</c>. Reads only row
+    /// keys: every row of the namespaces it returns, plus the first row of the next.
+    /// </summary>
+    /// <param name="user">The user.</param>
+    /// <param name="limit">Namespaces per page.</param>
+    /// <param name="afterNamespace">The last namespace of the previous page, or null for the first page.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The namespaces and counts, and the namespace to continue after (null at the end).</returns>
+    public async Task<(IReadOnlyList<(string Namespace, long Count)> Items, string? NextAfter)> ListNamespacesAsync(
+        UserPartition user, int limit, string? afterNamespace, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        var filter = TableFilters.RowKeyStartsWith(user.Key, UserRowKeys.Settings, afterNamespace is null ? null : UserRowKeys.SettingsAfterNamespace(afterNamespace));
+        var items = new List<(string Namespace, long Count)>();
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: KeysOnly, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            var settingNamespace = KeyEncoding.Split(row.RowKey)[1];
+            if (items.Count > 0 && items[^1].Namespace == settingNamespace)
+            {
+                items[^1] = (settingNamespace, items[^1].Count + 1);
+                continue;
+            }
+
+            if (items.Count == limit)
+            {
+                // The first row of one namespace more: the page is complete and another follows.
+                return (items, items[^1].Namespace);
+            }
+
+            items.Add((settingNamespace, 1));
+        }
+
+        return (items, null);
+    }
+
+    private static readonly string[] KeysOnly = ["RowKey"];
 
     private static SettingRecord ToRecord(TableEntity entity)
     {

@@ -17,6 +17,18 @@ public static class UserBlobNames
     /// <summary>Folder of an export's or import's bundle and the export's staged parts: <c>{userKey}/port/{jobId}/…</c>.</summary>
     public const string Portability = "port";
 
+    /// <summary>Folder of an artifact's content: <c>{userKey}/art/{artifactId}/…</c>.</summary>
+    public const string Artifacts = "art";
+
+    /// <summary>Folder of an autosave slot's state when it is too large for its row: <c>{userKey}/autosave/{slot}/…</c>.</summary>
+    public const string Autosave = "autosave";
+
+    /// <summary>Folder of a run's offloaded input, output and error: <c>{userKey}/run/{runId}/…</c>.</summary>
+    public const string Runs = "run";
+
+    /// <summary>Folder of a collection's record documents over 64 KiB: <c>{userKey}/rec/{collection}/…</c>.</summary>
+    public const string Records = "rec";
+
     /// <summary>The prefix of every blob of a user (ends with '/', so user "ab" never matches "abc").</summary>
     public static string Of(string userKey) => userKey + "/";
 

@@ -74,7 +74,7 @@ public sealed class ConversationPropertyTests : IAsyncLifetime
     public void AnyOperationSequence_ReadsAsTheModelSays()
     {
         var step = Gen.Frequency(
-            (5, Gen.Frequency((4, Gen.Choose(1, 5)), (1, Gen.Choose(40, ConversationLimits.MaxAppendRows))).Select(n => ("append", n))),
+            (5, Gen.Frequency((4, Gen.Choose(1, 5)), (1, Gen.Choose(40, ConversationLimits.MaxAppendRowsWithUsage))).Select(n => ("append", n))),
             (2, Gen.Choose(0, 1000).Select(n => ("delete", n))),
             (1, Gen.Choose(0, 1000).Select(n => ("redact", n))),
             (2, Gen.Choose(0, 1000).Select(n => ("fork", n))),

@@ -14,13 +14,22 @@ public abstract class ConversationTestBase : IAsyncLifetime
 
     protected HttpClient Bob { get; private set; } = null!;
 
+    /// <summary>Settings a test class adds to the app's.</summary>
+    protected virtual IReadOnlyDictionary<string, string?> ExtraSettings { get; } = new Dictionary<string, string?>();
+
     public virtual async Task InitializeAsync()
     {
-        Factory = new ApiFactory(await Azurite.Shared, new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Api:RateLimit:PermitsPerMinute"] = "1000000",
             ["Api:RateLimit:Burst"] = "1000000",
-        });
+        };
+        foreach (var (key, value) in ExtraSettings)
+        {
+            settings[key] = value;
+        }
+
+        Factory = new ApiFactory(await Azurite.Shared, settings);
         Alice = Factory.ClientFor("alice");
         Bob = Factory.ClientFor("bob");
     }

@@ -42,6 +42,21 @@ public sealed class MessageApiTests : ConversationTestBase
     }
 
     [Fact]
+    public async Task MissingMessage_SaysWhichSequenceNumberIsMissing()
+    {
+        var id = await CreateThreadAsync(Alice);
+        await AppendAsync(Alice, id, "one");
+
+        var get = await ProblemAssert.IsProblemAsync(await Alice.GetAsync($"/api/v1/threads/{id}/messages/7"), HttpStatusCode.NotFound, "not_found");
+        var delete = await ProblemAssert.IsProblemAsync(await Alice.DeleteAsync($"/api/v1/threads/{id}/messages/8"), HttpStatusCode.NotFound, "not_found");
+        var redact = await ProblemAssert.IsProblemAsync(await Alice.PostAsync($"/api/v1/threads/{id}/messages/9/redact", null), HttpStatusCode.NotFound, "not_found");
+
+        Assert.Equal("No message with sequence 7.", get.GetProperty("detail").GetString());
+        Assert.Equal("No message with sequence 8.", delete.GetProperty("detail").GetString());
+        Assert.Equal("No message with sequence 9.", redact.GetProperty("detail").GetString());
+    }
+
+    [Fact]
     public async Task Append_WithAClientIdTwice_IsIdempotent()
     {
         var id = await CreateThreadAsync(Alice);

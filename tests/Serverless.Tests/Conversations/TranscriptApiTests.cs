@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Serverless.Functions.Api;
 using Serverless.Functions.Conversations;
 using Serverless.Tests.Testing;
 
@@ -54,7 +55,7 @@ public sealed class TranscriptApiTests : ConversationTestBase
 
     /// <summary>
     /// The most a streamed transcript may weigh over the same NDJSON compressed in one go at the server's level
-    /// (Brotli quality TranscriptEndpoint.BrotliQuality, gzip CompressionLevel.Fastest). Flushed 64 KiB units cost
+    /// (Brotli quality ContentCoding.BrotliQuality, gzip CompressionLevel.Fastest). Flushed 64 KiB units cost
     /// under 1 % here; one write and flush per message (at Brotli quality 1) cost 1.9 times the size.
     /// </summary>
     private const double MaxSizeOverOneShot = 1.05;
@@ -142,7 +143,7 @@ public sealed class TranscriptApiTests : ConversationTestBase
     [InlineData("br;level=5, gzip;q=0.1", "br")]
     [InlineData(" , ;q=1, br", "br")]
     public void ChooseEncoding_TakesTheHighestQ_TiesPreferBrThenGzipThenIdentity(string? header, string? expected) =>
-        Assert.Equal(expected, TranscriptEndpoint.ChooseEncoding(header ?? string.Empty));
+        Assert.Equal(expected, ContentCoding.Choose(header ?? string.Empty));
 
     /// <summary>The transcript as sent and as NDJSON after decoding (identity when <paramref name="encoding"/> is null).</summary>
     private async Task<(byte[] Wire, byte[] Ndjson)> TranscriptAsync(string id, string? encoding)
@@ -172,7 +173,7 @@ public sealed class TranscriptApiTests : ConversationTestBase
     {
         using var output = new MemoryStream();
         using (Stream compressor = encoding == "br"
-            ? new BrotliStream(output, new BrotliCompressionOptions { Quality = TranscriptEndpoint.BrotliQuality })
+            ? new BrotliStream(output, new BrotliCompressionOptions { Quality = ContentCoding.BrotliQuality })
             : new GZipStream(output, CompressionLevel.Fastest))
         {
             compressor.Write(data);

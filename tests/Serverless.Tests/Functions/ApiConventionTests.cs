@@ -154,12 +154,13 @@ public sealed class ApiConventionTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task BadIfMatch_Is400()
+    public async Task IfMatchThatIsNoEntityTag_Is412_ItCannotNameTheCurrentVersion()
     {
         var request = new HttpRequestMessage(HttpMethod.Put, "/api/v1/settings/ui/etag") { Content = JsonContent.Create(new { value = 1 }) };
         request.Headers.TryAddWithoutValidation("If-Match", "not-a-quoted-etag");
 
-        await ProblemAssert.IsProblemAsync(await client.SendAsync(request), HttpStatusCode.BadRequest, "validation_failed");
+        await ProblemAssert.IsProblemAsync(await client.SendAsync(request), HttpStatusCode.PreconditionFailed, "precondition_failed");
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/v1/settings/ui/etag")).StatusCode);
     }
 }
 
@@ -194,8 +195,67 @@ public sealed class RateLimitTests : IAsyncLifetime
 
         Assert.Equal(5, statuses.Count(s => s == HttpStatusCode.OK));
         Assert.NotNull(limited);
-        await ProblemAssert.IsProblemAsync(limited, HttpStatusCode.TooManyRequests, "rate_limited");
-        Assert.True(limited.Headers.RetryAfter is not null);
+        var problem = await ProblemAssert.IsProblemAsync(limited, HttpStatusCode.TooManyRequests, "rate_limited");
+        var retryAfter = limited.Headers.RetryAfter?.Delta;
+        Assert.NotNull(retryAfter);
+        Assert.InRange(retryAfter.Value.TotalSeconds, 1, 60);
+        var detail = problem.GetProperty("detail").GetString()!;
+        Assert.Contains("5 requests", detail, StringComparison.Ordinal);
+        Assert.Contains("6 a minute", detail, StringComparison.Ordinal);
+        Assert.Contains($"{retryAfter.Value.TotalSeconds:0} s", detail, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, (await factory.ClientFor("patient").GetAsync("/api/v1/settings/ui")).StatusCode);
+    }
+}
+
+/// <summary>Requests without a valid user (anonymous operations, failed authentication) are limited per client address.</summary>
+public sealed class AddressRateLimitTests : IAsyncLifetime
+{
+    private ApiFactory factory = null!;
+
+    public async Task InitializeAsync() => factory = new ApiFactory(await Azurite.Shared, new Dictionary<string, string?>
+    {
+        ["Api:AddressRateLimit:Burst"] = "3",
+        ["Api:AddressRateLimit:PermitsPerMinute"] = "6",
+    });
+
+    public async Task DisposeAsync() => await factory.DisposeAsync();
+
+    [Fact]
+    public async Task AnonymousCalls_OverTheAddressBudget_Are429WithRetryAfter()
+    {
+        var anonymous = factory.CreateClient();
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? limited = null;
+        for (var i = 0; i < 4; i++)
+        {
+            var response = await anonymous.GetAsync(i % 2 == 0 ? "/api/health" : "/api/v1/openapi.json");
+            statuses.Add(response.StatusCode);
+            limited = response.StatusCode == HttpStatusCode.TooManyRequests ? response : limited;
+        }
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
+        var problem = await ProblemAssert.IsProblemAsync(limited!, HttpStatusCode.TooManyRequests, "rate_limited");
+        Assert.NotNull(limited!.Headers.RetryAfter?.Delta);
+        Assert.Contains("address", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FailedAuthentication_OverTheAddressBudget_Is429_WhileValidTokensStillPass()
+    {
+        var forger = factory.CreateClient();
+        forger.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "not.a.token");
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 5; i++)
+        {
+            statuses.Add((await forger.GetAsync("/api/v1/settings/ui")).StatusCode);
+        }
+
+        var limited = await forger.GetAsync("/api/v1/settings/ui");
+        var valid = await factory.ClientFor("honest").GetAsync("/api/v1/settings/ui");
+
+        Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
+        await ProblemAssert.IsProblemAsync(limited, HttpStatusCode.TooManyRequests, "rate_limited");
+        Assert.False(limited.Headers.Contains("WWW-Authenticate"));
+        Assert.Equal(HttpStatusCode.OK, valid.StatusCode);
     }
 }

@@ -75,19 +75,37 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
         Assert.NotEqual(0, putSetting.GetProperty("security").GetArrayLength());
         Assert.False(health.GetProperty("responses").TryGetProperty("401", out _));
         foreach (var operation in paths.EnumerateObject().SelectMany(p => p.Value.EnumerateObject()).Select(o => o.Value)
-            .Where(o => o.GetProperty("operationId").GetString() is not ("Health" or "GetOpenApiDocument")))
+            .Where(o => o.GetProperty("operationId").GetString() is not ("Health" or "Ready" or "GetOpenApiDocument")))
         {
             Assert.True(operation.GetProperty("responses").TryGetProperty("401", out _), operation.GetProperty("operationId").GetString());
         }
+
+        var ready = paths.GetProperty("/api/ready").GetProperty("get");
+        Assert.False(ready.GetProperty("responses").TryGetProperty("401", out _));
+        Assert.True(ready.GetProperty("responses").GetProperty("503").GetProperty("content").TryGetProperty("application/problem+json", out _));
+    }
+
+    [Fact]
+    public void Appends_SayWhatTheyAnswer_TheMessageAlone_OrTheThreadWithTheMessages()
+    {
+        var paths = JsonDocument.Parse(document).RootElement.GetProperty("paths");
+        var single = paths.GetProperty("/api/v1/threads/{threadId}/messages").GetProperty("post");
+        var batch = paths.GetProperty("/api/v1/threads/{threadId}/messages/batch").GetProperty("post");
+
+        Assert.Contains("Answers the appended message itself", single.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.Contains("{thread, messages}", single.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.Contains("Answers {thread, messages}", batch.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith("/MessageView", single.GetProperty("responses").GetProperty("201").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith("/AppendView", batch.GetProperty("responses").GetProperty("201").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
     public void Contract_RefusesUndocumentedStatuses_AndBodiesOffTheSchema()
     {
         var contract = OpenApiContract.Parse(document);
-        var valid = Encoding.UTF8.GetBytes("""{"namespace":"ui","key":"theme","value":1,"updatedAt":"2026-01-01T00:00:00.0000000Z"}""");
+        var valid = Encoding.UTF8.GetBytes("""{"namespace":"ui","key":"theme","value":1,"updatedAt":"2026-01-01T00:00:00.0000000Z","unreadable":null}""");
         var missing = Encoding.UTF8.GetBytes("""{"namespace":"ui","key":"theme","value":1}""");
-        var extra = Encoding.UTF8.GetBytes("""{"namespace":"ui","key":"theme","value":1,"updatedAt":"2026-01-01T00:00:00.0000000Z","secret":"x"}""");
+        var extra = Encoding.UTF8.GetBytes("""{"namespace":"ui","key":"theme","value":1,"updatedAt":"2026-01-01T00:00:00.0000000Z","unreadable":null,"secret":"x"}""");
         var problem = Encoding.UTF8.GetBytes("""{"type":"t","title":"Not found.","status":404,"code":"not_found","traceId":"0"}""");
         var noCode = Encoding.UTF8.GetBytes("""{"type":"t","title":"Not found.","status":404,"traceId":"0"}""");
 

@@ -29,7 +29,8 @@ public sealed class SettingsApiTests : IAsyncLifetime
         var put = await alice.PutAsJsonAsync("/api/v1/settings/ui/theme", new { value = new { mode = "dark", accent = "#ff00aa", sizes = new[] { 1, 2 } } });
         var get = await alice.GetAsync("/api/v1/settings/ui/theme");
 
-        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        Assert.Equal("/api/v1/settings/ui/theme", put.Headers.Location?.OriginalString);
         Assert.Equal(HttpStatusCode.OK, get.StatusCode);
         Assert.Equal(put.Headers.ETag, get.Headers.ETag);
         var body = JsonDocument.Parse(await get.Content.ReadAsStringAsync()).RootElement;
@@ -52,6 +53,59 @@ public sealed class SettingsApiTests : IAsyncLifetime
         var body = JsonDocument.Parse(await alice.GetStringAsync("/api/v1/settings/any/v")).RootElement;
 
         Assert.Equal(json, body.GetProperty("value").GetRawText());
+    }
+
+    [Fact]
+    public async Task Put_Creating_Is201WithLocation_Replacing_Is200()
+    {
+        var created = await alice.PutAsJsonAsync("/api/v1/settings/ui/density", new { value = "compact" });
+        var replaced = await alice.PutAsJsonAsync("/api/v1/settings/ui/density", new { value = "cozy" });
+        var request = new HttpRequestMessage(HttpMethod.Put, "/api/v1/settings/ui/density") { Content = JsonContent.Create(new { value = "roomy" }) };
+        request.Headers.IfMatch.Add(replaced.Headers.ETag!);
+        var conditional = await alice.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("/api/v1/settings/ui/density", created.Headers.Location?.OriginalString);
+        Assert.Equal(HttpStatusCode.OK, replaced.StatusCode);
+        Assert.Null(replaced.Headers.Location);
+        Assert.Equal(HttpStatusCode.OK, conditional.StatusCode);
+        Assert.Equal("roomy", JsonDocument.Parse(await alice.GetStringAsync("/api/v1/settings/ui/density")).RootElement.GetProperty("value").GetString());
+    }
+
+    [Fact]
+    public async Task Namespaces_AreListedWithCounts_PagedInOrder_AndOnlyTheUsersOwn()
+    {
+        foreach (var (ns, count) in new[] { ("b.editor", 3), ("a:ui", 1), ("c", 2), ("c-2", 1) })
+        {
+            for (var i = 0; i < count; i++)
+            {
+                await alice.PutAsJsonAsync($"/api/v1/settings/{ns}/k{i}", new { value = i });
+            }
+        }
+
+        await bob.PutAsJsonAsync("/api/v1/settings/bobs/k", new { value = 1 });
+
+        var seen = new List<(string, long)>();
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var response = await alice.GetAsync("/api/v1/settings?limit=3" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor)));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var page = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            seen.AddRange(page.GetProperty("data").EnumerateArray().Select(e => (e.GetProperty("namespace").GetString()!, e.GetProperty("count").GetInt64())));
+            cursor = page.GetProperty("nextCursor").GetString();
+            pages++;
+        }
+        while (cursor is not null);
+
+        // Key order: a name followed by its separator, so "c-2" comes before "c" ('-' sorts before '|').
+        Assert.Equal([("a:ui", 1L), ("b.editor", 3L), ("c-2", 1L), ("c", 2L)], seen);
+        Assert.Equal(2, pages);
+        var bobs = JsonDocument.Parse(await bob.GetStringAsync("/api/v1/settings")).RootElement.GetProperty("data");
+        Assert.Equal("bobs", Assert.Single(bobs.EnumerateArray()).GetProperty("namespace").GetString());
+        await ProblemAssert.IsProblemAsync(await bob.GetAsync("/api/v1/settings?cursor=" + Uri.EscapeDataString(
+            JsonDocument.Parse(await alice.GetStringAsync("/api/v1/settings?limit=1")).RootElement.GetProperty("nextCursor").GetString()!)), HttpStatusCode.BadRequest, "invalid_cursor");
     }
 
     [Fact]
@@ -103,7 +157,7 @@ public sealed class SettingsApiTests : IAsyncLifetime
         var created = await alice.SendAsync(Create());
         var again = await alice.SendAsync(Create());
 
-        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         await ProblemAssert.IsProblemAsync(again, HttpStatusCode.PreconditionFailed, "precondition_failed");
     }
 
@@ -205,10 +259,13 @@ public sealed class SettingsApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task UserIdInQueryOrBody_IsIgnored()
+    public async Task UserIdInQuery_IsIgnored_AndInTheBody_IsRefused()
     {
-        await alice.PutAsJsonAsync("/api/v1/settings/ns/k?userId=bob&sub=bob", new { value = 1, userId = "bob", sub = "bob" });
+        var inBody = await alice.PutAsJsonAsync("/api/v1/settings/ns/k", new { value = 1, userId = "bob", sub = "bob" });
+        await alice.PutAsJsonAsync("/api/v1/settings/ns/k?userId=bob&sub=bob", new { value = 1 });
 
+        var refused = await ProblemAssert.IsProblemAsync(inBody, HttpStatusCode.BadRequest, "validation_failed");
+        Assert.True(refused.GetProperty("errors").TryGetProperty("userId", out _));
         await ProblemAssert.IsProblemAsync(await bob.GetAsync("/api/v1/settings/ns/k"), HttpStatusCode.NotFound, "not_found");
         Assert.Equal(HttpStatusCode.OK, (await alice.GetAsync("/api/v1/settings/ns/k")).StatusCode);
     }

@@ -1,7 +1,10 @@
 using System.Collections;
 using System.Reflection;
 using System.Text.Json;
+using Serverless.Functions.AgentState;
 using Serverless.Functions.Api;
+using Serverless.Functions.Artifacts;
+using Serverless.Functions.Autosave;
 using Serverless.Functions.Conversations;
 using Serverless.Functions.Identity;
 using Serverless.Functions.Missions;
@@ -25,6 +28,9 @@ public sealed class SettingsDocumentationTests
         { MissionOptions.Section, typeof(MissionOptions) },
         { LifecycleOptions.Section, typeof(LifecycleOptions) },
         { Serverless.Functions.Portability.PortabilityOptions.Section, typeof(Serverless.Functions.Portability.PortabilityOptions) },
+        { ArtifactOptions.Section, typeof(ArtifactOptions) },
+        { AutosaveOptions.Section, typeof(AutosaveOptions) },
+        { RecordOptions.Section, typeof(RecordOptions) },
     };
 
     [Theory]

@@ -121,8 +121,8 @@ public sealed class RetentionSweepTests : IAsyncLifetime
     public async Task ADeletedMissionsRunLog_IsPurged_WithItsStoredResponses_AndItsOrphanedOnes()
     {
         var now = clock.GetUtcNow();
-        await world.Missions.InsertAsync(user.Key, "gone", "{}", new MissionState { CreatedAt = now }, default);
-        await world.Missions.InsertAsync(user.Key, "kept", "{}", new MissionState { CreatedAt = now }, default);
+        await world.Missions.InsertAsync(user.Key, "gone", "{}", new MissionState { CreatedAt = now }, null, default);
+        await world.Missions.InsertAsync(user.Key, "kept", "{}", new MissionState { CreatedAt = now }, null, default);
         foreach (var mission in new[] { "gone", "kept" })
         {
             for (var i = 0; i < 3; i++)

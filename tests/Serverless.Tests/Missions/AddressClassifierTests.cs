@@ -256,4 +256,21 @@ public sealed class AddressClassifierTests
         using var accepted = await listener.AcceptTcpClientAsync();
         Assert.True(accepted.Connected);
     }
+
+    [Fact]
+    public async Task ConnectCallback_WithLoopbackAllowed_ConnectsToLoopback_AndStillRefusesOtherLocalAddresses()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var options = new MissionOptions { AllowLoopbackTargets = true };
+
+        await using var stream = await SsrfGuard.ConnectAsync(new DnsEndPoint("127.0.0.1", port), options, CancellationToken.None);
+        using var accepted = await listener.AcceptTcpClientAsync();
+
+        Assert.True(accepted.Connected);
+        await Assert.ThrowsAsync<BlockedAddressException>(async () => await SsrfGuard.ConnectAsync(new DnsEndPoint("10.0.0.1", port), options, CancellationToken.None));
+        await Assert.ThrowsAsync<BlockedAddressException>(async () => await SsrfGuard.ConnectAsync(new DnsEndPoint("169.254.169.254", 80), options, CancellationToken.None));
+        await Assert.ThrowsAsync<BlockedAddressException>(async () => await SsrfGuard.ConnectAsync(new DnsEndPoint("127.0.0.1", port), new MissionOptions(), CancellationToken.None));
+    }
 }

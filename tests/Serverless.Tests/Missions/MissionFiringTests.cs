@@ -57,6 +57,30 @@ public sealed class MissionFiringTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UnreadableStoredDefinition_PausesTheMissionOnItsTick_SayingWhy_AndAPutResumesIt()
+    {
+        var (id, _) = await MissionTestApp.CreateAsync(alice, Every("/unreadable"));
+        var users = app.Services.GetRequiredService<AppTables>().Users;
+        var partition = Serverless.Storage.Users.UserPartition.For("alice").Key;
+        await users.UpdateEntityAsync(new Azure.Data.Tables.TableEntity(partition, "mission|" + id) { ["Definition"] = "{\"Name\":" }, Azure.ETag.All, Azure.Data.Tables.TableUpdateMode.Merge);
+
+        clock.Now = start.AddSeconds(61);
+        await app.TickAsync();
+        var paused = await MissionAsync(id);
+        var put = await alice.PutAsync($"/api/v1/missions/{id}", System.Net.Http.Json.JsonContent.Create(new { name = "again", intervalSeconds = 60, url = receiver.Url("/unreadable") }));
+        var resumed = JsonDocument.Parse(await put.Content.ReadAsStringAsync()).RootElement;
+
+        Assert.Empty(receiver.At("/unreadable"));
+        Assert.False(paused.GetProperty("enabled").GetBoolean());
+        Assert.Equal(MissionFiring.UnreadableDefinition, paused.GetProperty("pausedReason").GetString());
+        Assert.Equal("definition", paused.GetProperty("unreadable")[0].GetString());
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.True(resumed.GetProperty("enabled").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, resumed.GetProperty("unreadable").ValueKind);
+        Assert.Equal(JsonValueKind.Null, resumed.GetProperty("pausedReason").ValueKind);
+    }
+
+    [Fact]
     public async Task HostTick_DeliversOnce_SignedPerStandardWebhooks_AndRecordsTheRun()
     {
         var (id, secret) = await MissionTestApp.CreateAsync(alice, Every("/ok"));
@@ -114,6 +138,38 @@ public sealed class MissionFiringTests : IAsyncLifetime
         var mission = await MissionAsync(id);
         Assert.Equal(2, mission.GetProperty("failureCount").GetInt64());
         Assert.Equal("failed", mission.GetProperty("lastRunStatus").GetString());
+    }
+
+    [Fact]
+    public async Task FailedManualRun_ShowsItsPendingRetry_OnTheMissionAndInRunNowsConflict()
+    {
+        var (id, _) = await MissionTestApp.CreateAsync(alice, new { name = "manual", intervalSeconds = 3600, url = receiver.Url("/fail") });
+        var before = await MissionAsync(id);
+
+        var first = await alice.PostAsync($"/api/v1/missions/{id}/run", null);
+        var mission = await MissionAsync(id);
+        var again = await alice.PostAsync($"/api/v1/missions/{id}/run", null);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(JsonValueKind.Null, before.GetProperty("pendingFiring").ValueKind);
+        var pending = mission.GetProperty("pendingFiring");
+        Assert.Equal("retrying", pending.GetProperty("state").GetString());
+        Assert.Equal(2, pending.GetProperty("attempt").GetInt32());
+        Assert.True(pending.GetProperty("manual").GetBoolean());
+        var retryAt = pending.GetProperty("nextAttemptAt").GetDateTimeOffset();
+        Assert.InRange(retryAt, start.AddSeconds(23), start.AddSeconds(37)); // 30 s ± 20 % after the failed attempt
+        Assert.Equal(receiver.At("/fail").Single().Id, pending.GetProperty("webhookId").GetString());
+
+        var conflict = await ProblemAssert.IsProblemAsync(again, HttpStatusCode.Conflict, "conflict");
+        var detail = conflict.GetProperty("detail").GetString()!;
+        Assert.Contains("attempt 2", detail, StringComparison.Ordinal);
+        Assert.Contains(retryAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture), detail, StringComparison.Ordinal);
+        Assert.Equal(pending.GetRawText(), conflict.GetProperty("pendingFiring").GetRawText());
+
+        clock.Now = retryAt.AddSeconds(1);
+        await app.TickAsync();
+        var afterRetry = await MissionAsync(id);
+        Assert.Equal(3, afterRetry.GetProperty("pendingFiring").GetProperty("attempt").GetInt32());
     }
 
     [Fact]

@@ -91,6 +91,14 @@ public sealed class MissionSecretRecoveryTests : IAsyncLifetime
         await using var restarted = new MissionTestApp(azurite, receiver, null, storage, OnlyKey("k2", KeyTwo));
         var alice = restarted.ClientFor("alice");
 
+        var view = JsonDocument.Parse(await alice.GetStringAsync($"/api/v1/missions/{id}")).RootElement;
+        var signingError = view.GetProperty("signingError").GetString()!;
+        Assert.Contains("cannot be decrypted", signingError, StringComparison.Ordinal);
+        Assert.Contains("'k1'", signingError, StringComparison.Ordinal);
+        Assert.Contains($"/api/v1/missions/{id}/rotate-secret", signingError, StringComparison.Ordinal);
+        var listed = JsonDocument.Parse(await alice.GetStringAsync("/api/v1/missions")).RootElement.GetProperty("data")[0];
+        Assert.Equal(signingError, listed.GetProperty("signingError").GetString());
+
         var failed = await RunNowAsync(alice, id);
         Assert.Equal("failed", failed.GetProperty("status").GetString());
         var error = failed.GetProperty("error").GetString()!;
@@ -104,6 +112,7 @@ public sealed class MissionSecretRecoveryTests : IAsyncLifetime
         var rotated = await alice.PostAsync($"/api/v1/missions/{id}/rotate-secret", null);
         Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
         var newSecret = JsonDocument.Parse(await rotated.Content.ReadAsStringAsync()).RootElement.GetProperty("secret").GetString()!;
+        Assert.Equal(JsonValueKind.Null, JsonDocument.Parse(await alice.GetStringAsync($"/api/v1/missions/{id}")).RootElement.GetProperty("signingError").ValueKind);
         var recovered = await RunNowAsync(alice, id);
 
         Assert.Equal("succeeded", recovered.GetProperty("status").GetString());

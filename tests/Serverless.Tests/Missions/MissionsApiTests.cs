@@ -43,6 +43,93 @@ public sealed class MissionsApiTests : IAsyncLifetime
         return (mission.GetProperty("id").GetString()!, json.GetProperty("secret").GetString()!, mission.Clone(), response);
     }
 
+    private static HttpRequestMessage CreateWithKey(string key, object body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/missions") { Content = JsonContent.Create(body) };
+        request.Headers.Add("Idempotency-Key", key);
+        return request;
+    }
+
+    private static async Task<string[]> MissionIdsAsync(HttpClient client) =>
+        JsonDocument.Parse(await client.GetStringAsync("/api/v1/missions")).RootElement.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()!).ToArray();
+
+    [Fact]
+    public async Task Create_WithTheSameIdempotencyKeyAndBody_ReplaysTheFirstAnswer_SecretIncluded()
+    {
+        var first = await alice.SendAsync(CreateWithKey("create-1", Valid()));
+        var replay = await alice.SendAsync(CreateWithKey("create-1", Valid()));
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, replay.StatusCode);
+        Assert.False(first.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal("true", replay.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(first.Headers.Location, replay.Headers.Location);
+        var a = JsonDocument.Parse(await first.Content.ReadAsStringAsync()).RootElement;
+        var b = JsonDocument.Parse(await replay.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(a.GetProperty("mission").GetProperty("id").GetString(), b.GetProperty("mission").GetProperty("id").GetString());
+        Assert.StartsWith("whsec_", a.GetProperty("secret").GetString(), StringComparison.Ordinal);
+        Assert.Equal(a.GetProperty("secret").GetString(), b.GetProperty("secret").GetString());
+        Assert.Single(await MissionIdsAsync(alice));
+    }
+
+    [Fact]
+    public async Task Create_IdempotencyRecord_KeepsTheSecretEncrypted()
+    {
+        var first = await alice.SendAsync(CreateWithKey("stored-1", Valid()));
+        var secret = JsonDocument.Parse(await first.Content.ReadAsStringAsync()).RootElement.GetProperty("secret").GetString()!;
+
+        var azurite = await Azurite.Shared;
+        var partition = Serverless.Storage.Users.UserPartition.For("alice").Key;
+        var rows = new List<string>();
+        await foreach (var row in azurite.Table(factory.UserTable).QueryAsync<Azure.Data.Tables.TableEntity>(e => e.PartitionKey == partition))
+        {
+            rows.Add(string.Join(" ", row.Select(p => $"{p.Key}={p.Value}")));
+        }
+
+        Assert.Contains(rows, r => r.Contains("idem|", StringComparison.Ordinal));
+        var base64 = secret["whsec_".Length..];
+        Assert.All(rows, r => Assert.DoesNotContain(base64, r, StringComparison.Ordinal));
+        Assert.All(rows, r => Assert.DoesNotContain(Convert.ToHexString(Convert.FromBase64String(base64)), r, StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task Create_WithTheSameIdempotencyKeyAndAnotherBody_Is422_AndCreatesNothingMore()
+    {
+        await alice.SendAsync(CreateWithKey("create-2", Valid("first")));
+
+        var other = await alice.SendAsync(CreateWithKey("create-2", Valid("second")));
+
+        await ProblemAssert.IsProblemAsync(other, HttpStatusCode.UnprocessableEntity, "idempotency_key_reused");
+        Assert.Single(await MissionIdsAsync(alice));
+    }
+
+    [Fact]
+    public async Task Create_WithAnotherUsersIdempotencyKey_IsAFreshMission()
+    {
+        var alices = await alice.SendAsync(CreateWithKey("shared", Valid()));
+        var bobs = await bob.SendAsync(CreateWithKey("shared", Valid()));
+
+        Assert.Equal(HttpStatusCode.Created, bobs.StatusCode);
+        Assert.False(bobs.Headers.Contains("Idempotent-Replayed"));
+        Assert.NotEqual(alices.Headers.Location, bobs.Headers.Location);
+        Assert.Single(await MissionIdsAsync(bob));
+    }
+
+    [Fact]
+    public async Task Create_TwentyConcurrentRetriesWithOneKey_MakeOneMission()
+    {
+        var carol = factory.ClientFor("carol");
+        var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => carol.SendAsync(CreateWithKey("race", Valid()))));
+
+        var bodies = await Task.WhenAll(responses.Select(r => r.Content.ReadAsStringAsync()));
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+        var ids = bodies.Select(b => JsonDocument.Parse(b).RootElement.GetProperty("mission").GetProperty("id").GetString()).Distinct().ToArray();
+        var secrets = bodies.Select(b => JsonDocument.Parse(b).RootElement.GetProperty("secret").GetString()).Distinct().ToArray();
+        Assert.Single(ids);
+        Assert.Single(secrets);
+        Assert.Equal(ids, await MissionIdsAsync(carol));
+    }
+
     [Fact]
     public async Task Create_ReturnsSecretOnce_AndGetNeverShowsIt()
     {
@@ -143,6 +230,29 @@ public sealed class MissionsApiTests : IAsyncLifetime
     public async Task Create_HttpToAllowListedLocalTarget_IsAccepted()
     {
         await CreateAsync(alice, new { name = "local", cron = "* * * * *", url = "http://localhost:5055/hook" });
+    }
+
+    [Fact]
+    public async Task Create_WithLoopbackTargetsAllowed_AcceptsLoopbackOnAnyPort_AndStillRefusesOtherLocalAddresses()
+    {
+        // As scripts/run starts the app.
+        await using var local = new ApiFactory(await Azurite.Shared, new Dictionary<string, string?> { ["Missions:AllowLoopbackTargets"] = "true" }, localScheduler: false);
+        var dev = local.ClientFor("dev");
+
+        foreach (var url in new[] { "http://localhost:4321/hook", "http://127.0.0.1:9/x", "https://[::1]:8443/", "https://localhost/" })
+        {
+            var response = await dev.PostAsJsonAsync("/api/v1/missions", new { name = "local", cron = "* * * * *", url });
+            Assert.True(response.StatusCode == HttpStatusCode.Created, $"{url}: {await response.Content.ReadAsStringAsync()}");
+        }
+
+        foreach (var url in new[] { "http://10.0.0.1/hook", "https://169.254.169.254/latest", "http://example.com/hook", "https://192.168.1.1/" })
+        {
+            var response = await dev.PostAsJsonAsync("/api/v1/missions", new { name = "local", cron = "* * * * *", url });
+            await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "validation_failed");
+        }
+
+        // Off (the default, as in Azure): loopback on a port nobody allow-listed is refused.
+        await ProblemAssert.IsProblemAsync(await alice.PostAsJsonAsync("/api/v1/missions", new { name = "local", cron = "* * * * *", url = "http://localhost:4321/hook" }), HttpStatusCode.BadRequest, "validation_failed");
     }
 
     [Fact]

@@ -13,7 +13,8 @@ public sealed record ReceivedWebhook(string Path, string Id, string Timestamp, s
 
 /// <summary>
 /// A local Kestrel webhook receiver on 127.0.0.1: <c>/ok</c> answers 200 with a small JSON body, <c>/fail</c> 500,
-/// <c>/gone</c> 410, <c>/redirect</c> 302 to <c>/ok</c>, <c>/hang</c> never answers, <c>/big</c> answers 200 with
+/// <c>/gone</c> 410, <c>/redirect</c> 302 to <c>/ok</c>, <c>/hang</c> never answers, <c>/echo</c> answers 200 with the request's
+/// headers (and 2,000 dots, so the body is stored beyond the excerpt), <c>/big</c> answers 200 with
 /// <see cref="BigBody"/>, <c>/stall</c> answers 200 with <see cref="StallBytes"/> bytes and then never finishes the body.
 /// Records every request.
 /// </summary>
@@ -83,6 +84,11 @@ public sealed class WebhookReceiver : IAsyncDisposable
                 case "/big":
                     context.Response.ContentType = BigContentType;
                     await context.Response.Body.WriteAsync(BigBody);
+                    break;
+                case "/echo":
+                    // Answers with the request's headers, as a careless receiver might: what a run log must not keep of a secret.
+                    context.Response.ContentType = "text/plain";
+                    await context.Response.WriteAsync(string.Concat(headers.Select(h => $"{h.Key}: {h.Value}\n")) + new string('.', 2000));
                     break;
                 case "/stall":
                     context.Response.ContentType = "text/plain";

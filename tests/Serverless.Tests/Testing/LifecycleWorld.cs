@@ -1,7 +1,15 @@
 using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
+using Serverless.Storage.Artifacts;
+using Serverless.Storage.Autosave;
 using Serverless.Storage.Conversations;
+using Serverless.Storage.Integrations;
+using Serverless.Storage.Events;
+using Serverless.Storage.Memories;
+using Serverless.Storage.Records;
+using Serverless.Storage.Runs;
+using Serverless.Storage.Usage;
 using Serverless.Storage.Lifecycle;
 using Serverless.Storage.Missions;
 using Serverless.Storage.Payloads;
@@ -43,6 +51,15 @@ public sealed class LifecycleWorld : IAsyncDisposable
         Jobs = new LifecycleJobs(storage, Expiry, Hashes, TimeSpan.FromDays(1), time);
         Usage = new UsageReports(storage, time);
         Migrations = new MigrationJob(storage.Users, SchemaMigrations.Current, time);
+        Artifacts = new ArtifactStore(storage.Users, Payloads, Expiry, time);
+        Autosaves = new AutosaveStore(storage.Users, Payloads, Expiry, time);
+        Integrations = new IntegrationStore(storage.Users);
+
+        Memories = new MemoryStore(storage.Users, time);
+        Runs = new RunStore(storage.Users, Payloads, Expiry, time);
+        Events = new EventStore(storage.Users, Expiry, time);
+        Rollups = new UsageStore(storage.Users);
+        Records = new RecordStore(storage.Users, Payloads, Expiry, time, RecordQuotas.Default);
     }
 
     public LifecycleStorage Storage { get; }
@@ -85,6 +102,21 @@ public sealed class LifecycleWorld : IAsyncDisposable
     public UsageReports Usage { get; }
 
     public MigrationJob Migrations { get; }
+
+    public ArtifactStore Artifacts { get; }
+
+    public AutosaveStore Autosaves { get; }
+
+    public IntegrationStore Integrations { get; }
+    public MemoryStore Memories { get; }
+
+    public RunStore Runs { get; }
+
+    public EventStore Events { get; }
+
+    public UsageStore Rollups { get; }
+
+    public RecordStore Records { get; }
 
     public IntegrityChecks Integrity(TimeSpan orphanGrace) => new(Storage, Expiry, orphanGrace);
 

@@ -28,6 +28,9 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>The server the test build copied next to the tests (the project reference brings its deps and runtimeconfig).</summary>
     public static string ServerAssembly => Path.Combine(AppContext.BaseDirectory, "Serverless.Functions.dll");
 
+    /// <summary>The operating system's id of the server process (for its /proc/&lt;pid&gt;/status).</summary>
+    public int ProcessId => process.Id;
+
     /// <summary>The port the server was told to listen on.</summary>
     public int Port { get; }
 

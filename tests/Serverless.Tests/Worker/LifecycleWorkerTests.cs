@@ -51,9 +51,9 @@ public sealed class LifecycleWorkerTests : IAsyncLifetime
     {
         await PutSettingAsync("alice");
 
-        var queued = await InvokeAsync("GET", "/api/v1/me/usage", "alice", nameof(LifecycleFunctions.GetUsage), (f, r) => f.GetUsage(r, CancellationToken.None));
+        var queued = await InvokeAsync("GET", "/api/v1/me/usage", "alice", nameof(LifecycleFunctions.GetStorageUsage), (f, r) => f.GetStorageUsage(r, CancellationToken.None));
         await RunTimerAsync(f => f.LifecycleJobs(PastDue(), CancellationToken.None));
-        var usage = await InvokeAsync("GET", "/api/v1/me/usage", "alice", nameof(LifecycleFunctions.GetUsage), (f, r) => f.GetUsage(r, CancellationToken.None));
+        var usage = await InvokeAsync("GET", "/api/v1/me/usage", "alice", nameof(LifecycleFunctions.GetStorageUsage), (f, r) => f.GetStorageUsage(r, CancellationToken.None));
         var migrations = await InvokeAsync("GET", "/api/v1/me/migrations", "alice", nameof(LifecycleFunctions.ListMigrations), (f, r) => f.ListMigrations(r, CancellationToken.None));
 
         Assert.Equal(202, queued.Status);

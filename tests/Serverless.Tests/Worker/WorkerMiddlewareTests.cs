@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Functions.Api;
@@ -20,6 +21,8 @@ public sealed class WorkerMiddlewareTests : IAsyncLifetime
     {
         ["Api:RateLimit:Burst"] = "2",
         ["Api:RateLimit:PermitsPerMinute"] = "6",
+        ["Api:AddressRateLimit:Burst"] = "2",
+        ["Api:AddressRateLimit:PermitsPerMinute"] = "6",
         ["Api:MaxRequestBodyBytes"] = "1000",
         ["Api:AllowedOrigins:0"] = "https://hud.example",
     });
@@ -97,6 +100,47 @@ public sealed class WorkerMiddlewareTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnonymousCalls_AreLimitedPerClientAddress()
+    {
+        async Task<int> HealthFrom(string address)
+        {
+            var http = WorkerTestApp.Request("GET", "/api/health");
+            http.Connection.RemoteIpAddress = System.Net.IPAddress.Parse(address);
+            return (await RunAsync(nameof(ServiceFunctions.Health), http)).Response.Status;
+        }
+
+        var first = new[] { await HealthFrom("203.0.113.5"), await HealthFrom("203.0.113.5"), await HealthFrom("203.0.113.5") };
+        var other = await HealthFrom("203.0.113.6");
+        var sameIpv6Block = new[] { await HealthFrom("2001:db8:1:2::1"), await HealthFrom("2001:db8:1:2::2"), await HealthFrom("2001:db8:1:2:ffff::3") };
+
+        Assert.Equal([200, 200, 429], first);
+        Assert.Equal(200, other);
+        Assert.Equal([200, 200, 429], sameIpv6Block);
+    }
+
+    [Fact]
+    public async Task FailedAuthentication_IsLimitedPerClientAddress_AndTheFunctionDoesNotRun()
+    {
+        var ran = false;
+        var statuses = new List<int>();
+        TestResponse? limited = null;
+        for (var i = 0; i < 3; i++)
+        {
+            var http = WorkerTestApp.Request("GET", "/api/v1/settings/ui/theme", headers: new Dictionary<string, string> { ["Authorization"] = "Bearer forged" });
+            http.Connection.RemoteIpAddress = System.Net.IPAddress.Parse("198.51.100.7");
+            var (response, r) = await RunAsync(nameof(SettingsFunctions.GetSetting), http);
+            ran |= r;
+            statuses.Add(response.Status);
+            limited = response.Status == 429 ? response : limited;
+        }
+
+        Assert.False(ran);
+        Assert.Equal([401, 401, 429], statuses);
+        Assert.Equal(ProblemCodes.RateLimited, limited!.Json.GetProperty("code").GetString());
+        Assert.False(string.IsNullOrEmpty(limited.Headers.RetryAfter.ToString()));
+    }
+
+    [Fact]
     public async Task FunctionFaults_BecomeProblems_WithNothingOfTheFailedAnswerLeft()
     {
         var (throttled, _) = await RunAsync(nameof(SettingsFunctions.GetSetting), WorkerTestApp.Request("GET", "/api/v1/settings/ui/theme", userId: "alice"), http =>
@@ -126,6 +170,66 @@ public sealed class WorkerMiddlewareTests : IAsyncLifetime
         Assert.Equal("https://hud.example", allowed.Headers.AccessControlAllowOrigin.ToString());
         Assert.Contains("ETag", allowed.Headers.AccessControlExposeHeaders.ToString(), StringComparison.Ordinal);
         Assert.Equal(string.Empty, refused.Headers.AccessControlAllowOrigin.ToString());
+    }
+
+    [Fact]
+    public async Task Compression_WrapsTheWorkersPipeline_AndAFaultsProblemGoesOutAlone()
+    {
+        var big = await ServeThroughWebPipelineAsync("gzip", http => TypedResults.Ok(new { items = Enumerable.Range(0, 200).Select(i => $"item {i}").ToArray() }).ExecuteAsync(http));
+        var failed = await ServeThroughWebPipelineAsync("gzip", async http =>
+        {
+            http.Response.ContentType = "application/json";
+            await http.Response.WriteAsync("{\"items\":[\"partial");
+            throw new InvalidOperationException("broke halfway");
+        });
+
+        // Past the threshold the failed answer was already being compressed when it broke: the problem must not go
+        // through that compressor (nor claim its Content-Encoding).
+        var failedCompressing = await ServeThroughWebPipelineAsync("br", async http =>
+        {
+            http.Response.ContentType = "application/json";
+            await http.Response.WriteAsync("{\"items\":[\"" + new string('x', 3 * JsonCompression.MinBytes));
+            throw new InvalidOperationException("broke after compression started");
+        });
+
+        Assert.Equal("gzip", big.Response.Headers.ContentEncoding.ToString());
+        big.Response.Body.Position = 0;
+        var bigJson = System.Text.Json.JsonDocument.Parse(new System.IO.Compression.GZipStream(big.Response.Body, System.IO.Compression.CompressionMode.Decompress)).RootElement;
+        Assert.Equal(200, bigJson.GetProperty("items").GetArrayLength());
+        foreach (var answer in new[] { failed, failedCompressing })
+        {
+            Assert.Equal(500, answer.Response.StatusCode);
+            Assert.Equal(string.Empty, answer.Response.Headers.ContentEncoding.ToString());
+            answer.Response.Body.Position = 0;
+            var text = await new StreamReader(answer.Response.Body).ReadToEndAsync();
+            Assert.DoesNotContain("partial", text, StringComparison.Ordinal);
+            Assert.Equal(ProblemCodes.InternalError, System.Text.Json.JsonDocument.Parse(text).RootElement.GetProperty("code").GetString());
+        }
+    }
+
+    /// <summary>
+    /// The worker's ASP.NET Core pipeline as its web host builds it: our startup filters around what runs the function
+    /// (the worker middleware, then <paramref name="function"/>).
+    /// </summary>
+    private async Task<HttpContext> ServeThroughWebPipelineAsync(string acceptEncoding, Func<HttpContext, Task> function)
+    {
+        var app = new ApplicationBuilder(worker.Services);
+        Action<IApplicationBuilder> configure = b => b.Run(async http =>
+        {
+            var context = new TestFunctionContext(nameof(SettingsFunctions.ListSettings), WorkerApiMiddleware.HttpTriggerType, http.RequestServices, http);
+            await http.RequestServices.GetRequiredService<WorkerApiMiddleware>().Invoke(context, _ => function(http));
+        });
+        foreach (var filter in worker.Services.GetServices<Microsoft.AspNetCore.Hosting.IStartupFilter>().Reverse())
+        {
+            configure = filter.Configure(configure);
+        }
+
+        configure(app);
+        await using var scope = worker.Services.CreateAsyncScope();
+        var http = WorkerTestApp.Request("GET", "/api/v1/settings/ui", userId: $"zipper-{Guid.NewGuid():N}", headers: new Dictionary<string, string> { ["Accept-Encoding"] = acceptEncoding });
+        http.RequestServices = scope.ServiceProvider;
+        await app.Build()(http);
+        return http;
     }
 
     /// <summary>Runs the middleware for <paramref name="function"/>; its "function" answers 200 {} after <paramref name="body"/>.</summary>

@@ -42,6 +42,9 @@ public enum ListOrder
 /// <param name="Values">Its allowed values.</param>
 public sealed record ListFilter(string Name, string Description, IReadOnlyList<string> Values)
 {
+    /// <summary>A filter taking any text the operation validates (no fixed values).</summary>
+    public static ListFilter Free(string name, string description) => new(name, description, []);
+
     /// <summary><c>sort</c> of the thread list.</summary>
     public static ListFilter ThreadSort { get; } = new("sort", "recent (by last activity, the default) or created.", ["recent", "created"]);
 
@@ -70,10 +73,11 @@ public sealed record ListQueryMetadata(ListOrder Order, IReadOnlyList<ListFilter
 /// </summary>
 public static class ApiDescriptions
 {
-    /// <summary>The request body: JSON of <typeparamref name="T"/>, with the problems a body can cause (400, 413, 415).</summary>
+    /// <summary>The request body: JSON of <typeparamref name="T"/>, with the problems a body can cause (400, 408 when it comes too slowly, 413, 415).</summary>
     public static RouteHandlerBuilder Reads<T>(this RouteHandlerBuilder builder)
         where T : notnull =>
-        builder.Accepts<T>("application/json").ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType);
+        builder.Accepts<T>("application/json").ProducesProblems(
+            StatusCodes.Status400BadRequest, StatusCodes.Status408RequestTimeout, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType);
 
     /// <summary>An answer of <typeparamref name="T"/> with <paramref name="status"/> (default 200), as JSON unless told otherwise.</summary>
     public static RouteHandlerBuilder Answers<T>(this RouteHandlerBuilder builder, int status = StatusCodes.Status200OK, string contentType = "application/json") =>
@@ -101,8 +105,8 @@ public static class ApiDescriptions
     }
 
     /// <summary>
-    /// The problems any operation of <paramref name="group"/> can answer, by its policy: 500 always; 401, 429
-    /// and 503 (storage not ready) unless it is anonymous; 409 for a write refused during the user's erasure.
+    /// The problems any operation of <paramref name="group"/> can answer, by its policy: 429 (rate limits) and 500
+    /// always; 401 and 503 (storage not ready) unless it is anonymous; 409 for a write refused during the user's erasure.
     /// Runs last, when each endpoint has its name.
     /// </summary>
     public static void ProducesPolicyProblems(this RouteGroupBuilder group)
@@ -117,7 +121,7 @@ public static class ApiDescriptions
 
             var policy = OperationPolicies.For(name);
             int[] statuses = policy.Anonymous
-                ? [StatusCodes.Status500InternalServerError]
+                ? [StatusCodes.Status429TooManyRequests, StatusCodes.Status500InternalServerError]
                 : [StatusCodes.Status401Unauthorized, StatusCodes.Status429TooManyRequests, StatusCodes.Status500InternalServerError, StatusCodes.Status503ServiceUnavailable];
             var isWrite = endpoint.Metadata.OfType<IHttpMethodMetadata>().SelectMany(m => m.HttpMethods).Any(m => !HttpMethods.IsGet(m) && !HttpMethods.IsHead(m));
             if (!policy.Anonymous && !policy.AllowedWhileErasing && isWrite)

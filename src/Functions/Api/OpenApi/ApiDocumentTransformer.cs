@@ -19,7 +19,7 @@ internal sealed class ApiDocumentTransformer : IOpenApiDocumentTransformer
         {
             Title = "Serverless persistence backend",
             Version = "v1",
-            Description = "Threads, messages, missions and settings of AI assistant apps, per signed-in user. Errors are RFC 9457 problem+json with a stable code.",
+            Description = "Threads, messages, missions, settings, artifacts, autosave and integrations of AI assistant apps, per signed-in user. Errors are RFC 9457 problem+json with a stable code.",
             License = new OpenApiLicense { Name = "MIT", Identifier = "MIT" },
         };
         document.Servers = [new OpenApiServer { Url = "/", Description = "The host that served this document." }];
@@ -29,6 +29,13 @@ internal sealed class ApiDocumentTransformer : IOpenApiDocumentTransformer
             new OpenApiTag { Name = "Settings", Description = "Synced preferences: one JSON value per namespace and key." },
             new OpenApiTag { Name = "Conversations", Description = "Threads, their messages, forks, summaries and transcripts." },
             new OpenApiTag { Name = "Missions", Description = "Scheduled webhooks and their run log." },
+            new OpenApiTag { Name = "Artifacts", Description = "Files of any kind (snapshots, recordings, diffs, logs, exports, attachments): streamed upload and download, ranges, quota." },
+            new OpenApiTag { Name = "Autosave", Description = "Crash-recovery state, saved every few seconds, kept for a recovery window." },
+            new OpenApiTag { Name = "Integrations", Description = "Integration configuration with write-only, encrypted secrets that missions reference." },
+            new OpenApiTag { Name = "Memories", Description = "Scoped memories (user, space, app) by namespace and key, with word search." },
+            new OpenApiTag { Name = "Runs", Description = "Tool runs, automation runs and agent tasks with validated status moves and counts." },
+            new OpenApiTag { Name = "Events", Description = "Batched events and daily usage rollups." },
+            new OpenApiTag { Name = "Records", Description = "Typed per-user collections of JSON documents with status, parent, counters and expiry." },
         ]);
         document.Components ??= new OpenApiComponents();
         document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
