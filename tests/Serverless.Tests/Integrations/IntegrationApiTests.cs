@@ -74,7 +74,7 @@ public sealed class IntegrationApiTests : IAsyncLifetime
         await ProblemAssert.IsProblemAsync(await alice.PutAsJsonAsync("/api/v1/integrations/slack", new { config = "text" }), HttpStatusCode.BadRequest, "validation_failed");
         await ProblemAssert.IsProblemAsync(await alice.PutAsJsonAsync("/api/v1/integrations/slack", new { secrets = new Dictionary<string, string> { ["bad name"] = "x" } }), HttpStatusCode.BadRequest, "validation_failed");
         await ProblemAssert.IsProblemAsync(await alice.PutAsJsonAsync("/api/v1/integrations/slack", new { secrets = new Dictionary<string, string> { ["empty"] = "" } }), HttpStatusCode.BadRequest, "validation_failed");
-        await ProblemAssert.IsProblemAsync(await alice.PutAsJsonAsync("/api/v1/integrations/slack", new { extra = 1 }), HttpStatusCode.BadRequest, "malformed_json");
+        await ProblemAssert.IsProblemAsync(await alice.PutAsJsonAsync("/api/v1/integrations/slack", new { extra = 1 }), HttpStatusCode.BadRequest, "validation_failed");
         await ProblemAssert.IsProblemAsync(await alice.PutAsJsonAsync("/api/v1/integrations/slack", new { secrets = Enumerable.Range(0, 21).ToDictionary(i => $"s{i}", i => "value") }), HttpStatusCode.BadRequest, "validation_failed");
         var stale = new HttpRequestMessage(HttpMethod.Put, "/api/v1/integrations/slack") { Content = JsonContent.Create(new { config = new { } }) };
         stale.Headers.TryAddWithoutValidation("If-Match", "W/\"datetime'2000-01-01T00%3A00%3A00Z'\"");

@@ -85,7 +85,7 @@ public sealed class ErasureApiTests
         await ProblemAssert.IsProblemAsync(await alice.GetAsync("/api/v1/me/usage"), HttpStatusCode.Conflict, "erasure_in_progress");
         await ProblemAssert.IsProblemAsync(await alice.GetAsync("/api/v1/me/integrity"), HttpStatusCode.Conflict, "erasure_in_progress");
         Assert.Equal("dark", (await LifecycleApp.JsonAsync(await alice.GetAsync("/api/v1/settings/ui/theme"), HttpStatusCode.OK)).GetProperty("value").GetString());
-        Assert.Equal(HttpStatusCode.OK, (await bob.PutAsJsonAsync("/api/v1/settings/ui/theme", new { value = "light" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await bob.PutAsJsonAsync("/api/v1/settings/ui/theme", new { value = "light" })).StatusCode);
 
         await app.RunJobsAsync();
 
@@ -97,7 +97,7 @@ public sealed class ErasureApiTests
         await ProblemAssert.IsProblemAsync(await alice.GetAsync("/api/v1/settings/ui/theme"), HttpStatusCode.NotFound, "not_found");
 
         // Once done, a write is a new life of the account.
-        Assert.Equal(HttpStatusCode.OK, (await alice.PutAsJsonAsync("/api/v1/settings/ui/theme", new { value = "light" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await alice.PutAsJsonAsync("/api/v1/settings/ui/theme", new { value = "light" })).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await bob.GetAsync("/api/v1/settings/ui/theme")).StatusCode);
     }
 

@@ -173,7 +173,7 @@ public sealed class ReportsApiTests
         var user = UserPartition.For("alice");
         await app.Tables.Users.AddEntityAsync(new TableEntity(user.Key, UserRowKeys.ForSetting("ui", "old")) { ["Value"] = "1" });
 
-        Assert.Equal(HttpStatusCode.OK, (await alice.PutAsJsonAsync("/api/v1/settings/ui/new", new { value = 2 })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await alice.PutAsJsonAsync("/api/v1/settings/ui/new", new { value = 2 })).StatusCode);
 
         Assert.NotNull(await app.Jobs.QueuedAsync(user, LifecycleJobKinds.Migration, default));
         await app.RunJobsAsync();

@@ -88,7 +88,7 @@ public sealed class LifecycleWorkerTests : IAsyncLifetime
     {
         var put = await worker.InvokeAsync<SettingsFunctions>(nameof(SettingsFunctions.PutSetting),
             WorkerTestApp.Request("PUT", "/api/v1/settings/ui/theme", """{"value":"dark"}""", user), (f, r) => f.PutSetting(r, "ui", "theme", CancellationToken.None));
-        Assert.Equal(200, put.Status);
+        Assert.Equal(201, put.Status);
     }
 
     private Task<TestResponse> InvokeAsync(string method, string path, string user, string function, Func<LifecycleFunctions, HttpRequest, Task<IResult>> call) =>
