@@ -29,6 +29,8 @@ public static class OperationPolicies
         [nameof(MessageFunctions.AppendMessage)] = new(Anonymous: false, MessageEndpoints.SingleAppendBodyBytes),
         [nameof(MessageFunctions.AppendMessages)] = new(Anonymous: false, MessageEndpoints.BatchAppendBodyBytes),
 
+        [nameof(Portability.PortabilityFunctions.StartImport)] = new(Anonymous: false, Portability.PortabilityEndpoints.MaxImportBodyBytes),
+
         // Asking again for one's erasure returns the job under way.
         [nameof(LifecycleFunctions.DeleteMe)] = new(Anonymous: false, MaxBodyBytes: null) { AllowedWhileErasing = true },
     };

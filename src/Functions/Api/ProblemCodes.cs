@@ -62,4 +62,7 @@ public static class ProblemCodes
 
     /// <summary>503: storage is unreachable or throttling us; retry later.</summary>
     public const string StorageUnavailable = "storage_unavailable";
+
+    /// <summary>422: an import's bundle is not a valid bundle (docs/bundle-format.md); the detail names the check.</summary>
+    public const string InvalidBundle = "invalid_bundle";
 }

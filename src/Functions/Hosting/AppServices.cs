@@ -1,3 +1,4 @@
+using Serverless.Functions.Portability;
 using Serverless.Functions.Api;
 using Serverless.Functions.Conversations;
 using Serverless.Functions.Identity;
@@ -20,6 +21,7 @@ public static class AppServices
         services.AddApiConventions();
         services.AddMissions(configuration);
         services.AddConversations();
+        services.AddPortability();
         services.AddLifecycle(configuration);
         return services;
     }

@@ -1,3 +1,4 @@
+using Serverless.Functions.Portability;
 using Serverless.Functions.Api;
 using Serverless.Functions.Api.OpenApi;
 using Serverless.Functions.Conversations;
@@ -77,5 +78,6 @@ public static class LocalServer
         ConversationsSetup.MapConversations(api);
         MissionEndpoints.Map(api);
         LifecycleEndpoints.Map(api);
+        PortabilityEndpoints.Map(api);
     }
 }

@@ -37,7 +37,8 @@ public static class LifecycleSetup
             p.GetRequiredService<ExpiryIndex>(),
             p.GetRequiredService<UserKeyHash>(),
             p.GetRequiredService<IOptions<LifecycleOptions>>().Value.OrphanGrace,
-            p.GetRequiredService<TimeProvider>()));
+            p.GetRequiredService<TimeProvider>(),
+            p.GetService<IPortabilityJobRunner>()));
         services.AddSingleton<UserLifecycleGate>();
         services.AddTimerJob<RetentionSweepJob>(RetentionSweepJob.Name, RetentionSweepJob.Schedule);
         services.AddTimerJob<OrphanSweepJob>(OrphanSweepJob.Name, OrphanSweepJob.Schedule);

@@ -395,7 +395,8 @@ public static partial class MissionEndpoints
         }
     }
 
-    private static bool ValidId(string id) => MissionId().IsMatch(id);
+    /// <summary>Whether <paramref name="id"/> is a valid mission id (imports check bundles' missions with it).</summary>
+    public static bool ValidId(string id) => MissionId().IsMatch(id);
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
     private static partial Regex MissionId();

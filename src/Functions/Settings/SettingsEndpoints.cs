@@ -163,6 +163,9 @@ public static partial class SettingsEndpoints
         return errors.Count > 0 ? Problems.Validation(errors) : null;
     }
 
+    /// <summary>Whether <paramref name="name"/> is a valid namespace or key (imports check bundles' settings with it).</summary>
+    public static bool IsName(string? name) => name is not null && Name().IsMatch(name);
+
     [GeneratedRegex("^[A-Za-z0-9._:-]{1,100}$")]
     private static partial Regex Name();
 }

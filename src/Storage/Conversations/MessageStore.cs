@@ -133,7 +133,7 @@ public sealed partial class MessageStore(TableClient table, ThreadStore threads,
     /// the largest until the append's worst-case size fits <see cref="ConversationLimits.BatchBudgetBytes"/>)
     /// and uploads them.
     /// </summary>
-    private async Task<(PayloadReference?[] Content, PayloadReference?[] ToolCalls)> OffloadAsync(
+    internal async Task<(PayloadReference?[] Content, PayloadReference?[] ToolCalls)> OffloadAsync(
         UserPartition user, string threadId, IReadOnlyList<NewMessage> messages, CancellationToken cancellationToken)
     {
         var offload = new bool[messages.Count, 2];

@@ -41,4 +41,16 @@ public sealed class SummaryStore(TableClient table, TimeProvider time)
             : await table.UpsertAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
         return new SummaryRecord(threadId, text, coversSequence, now, etag);
     }
+
+    /// <summary>Writes a summary as an import carries it: with its own update time (created or replaced).</summary>
+    public async Task ImportAsync(UserPartition user, string threadId, string text, long coversSequence, DateTimeOffset updatedAt, CancellationToken cancellationToken)
+    {
+        var entity = new TableEntity(user.Key, UserRowKeys.ForSummary(threadId))
+        {
+            ["Text"] = text,
+            ["CoversSeq"] = coversSequence,
+            ["UpdatedAt"] = updatedAt,
+        };
+        await table.UpsertAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
 }

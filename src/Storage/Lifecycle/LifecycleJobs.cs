@@ -43,6 +43,7 @@ public sealed class LifecycleJobs
     private readonly LifecycleStorage storage;
     private readonly UserKeyHash hashes;
     private readonly TimeProvider time;
+    private readonly IPortabilityJobRunner? portability;
 
     /// <summary>The jobs over <paramref name="storage"/>.</summary>
     /// <param name="storage">The tables and the container.</param>
@@ -50,8 +51,10 @@ public sealed class LifecycleJobs
     /// <param name="hashes">The users' keyed hashes (job and receipt keys).</param>
     /// <param name="orphanGrace">How old an unreferenced blob must be to count as an orphan.</param>
     /// <param name="time">The clock.</param>
-    public LifecycleJobs(LifecycleStorage storage, ExpiryIndex expiry, UserKeyHash hashes, TimeSpan orphanGrace, TimeProvider time)
+    /// <param name="portability">Runs export and import jobs (the app's; they need its validation), or null where there are none.</param>
+    public LifecycleJobs(LifecycleStorage storage, ExpiryIndex expiry, UserKeyHash hashes, TimeSpan orphanGrace, TimeProvider time, IPortabilityJobRunner? portability = null)
     {
+        this.portability = portability;
         ArgumentNullException.ThrowIfNull(storage);
         this.storage = storage;
         this.hashes = hashes;
@@ -225,6 +228,9 @@ public sealed class LifecycleJobs
             case LifecycleJobKinds.Usage:
                 await ComputeUsageAsync(user, cancellationToken).ConfigureAwait(false);
                 return "done";
+            case LifecycleJobKinds.Portability:
+                await RefuseErasingAsync(user, cancellationToken).ConfigureAwait(false);
+                return portability is null ? "dropped" : await portability.RunAsync(user, bounded).ConfigureAwait(false) ? "done" : "continued";
             case LifecycleJobKinds.Integrity or LifecycleJobKinds.Repair:
                 await CheckIntegrityAsync(user, job.Kind == LifecycleJobKinds.Repair, cancellationToken).ConfigureAwait(false);
                 return "done";

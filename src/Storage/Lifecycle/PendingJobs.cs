@@ -23,8 +23,11 @@ public static class LifecycleJobKinds
     /// <summary>Rewrite the user's rows to their kinds' current schema versions (<see cref="MigrationJob"/>).</summary>
     public const string Migration = "migration";
 
+    /// <summary>Continue the user's unfinished export and import jobs (<see cref="IPortabilityJobRunner"/>).</summary>
+    public const string Portability = "portability";
+
     /// <summary>Every kind, erasure first (it runs first).</summary>
-    public static IReadOnlyList<string> All { get; } = [Erasure, Repair, Integrity, Usage, Migration];
+    public static IReadOnlyList<string> All { get; } = [Erasure, Repair, Integrity, Usage, Migration, Portability];
 }
 
 /// <summary>A queued lifecycle job of one user.</summary>

@@ -18,8 +18,12 @@ public static class RetentionRules
     public static RetentionRule Idempotency { get; } = RetentionRule.ForRows(
         UserDataKinds.Idempotency, IdempotencyStore.Lifetime, userOverridable: false, [IdempotencyStore.CreatedAtColumn], row => row.GetDateTimeOffset(IdempotencyStore.CreatedAtColumn));
 
+    /// <summary>Export and import jobs with their bundles, 7 days after the job was created (a user may shorten or lengthen it).</summary>
+    public static RetentionRule Portability { get; } = RetentionRule.ForRows(
+        UserDataKinds.Portability, TimeSpan.FromDays(7), userOverridable: true, [global::Serverless.Storage.Portability.PortabilityJobStore.CreatedAtColumn], row => row.GetDateTimeOffset(global::Serverless.Storage.Portability.PortabilityJobStore.CreatedAtColumn));
+
     /// <summary>Every rule.</summary>
-    public static IReadOnlyList<RetentionRule> All { get; } = [DeletedThread, DeletedMission, Idempotency];
+    public static IReadOnlyList<RetentionRule> All { get; } = [DeletedThread, DeletedMission, Idempotency, Portability];
 
     /// <summary>The rule with that name, or null.</summary>
     public static RetentionRule? Named(string name) => All.FirstOrDefault(r => r.Name == name);

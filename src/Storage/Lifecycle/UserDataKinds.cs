@@ -59,9 +59,15 @@ public static class UserDataKinds
     /// <summary>The lifecycle's own rows about the user: <c>lifecycle|hold</c>, <c>lifecycle|migration|…</c> and <c>lifecycle|report|…</c>.</summary>
     public static UserDataKind Lifecycle { get; } = new("lifecycle", UserRowKeys.Lifecycle, "legal hold, migration records and last reports", []);
 
+    /// <summary>Export and import jobs: <c>port|{jobId}</c>, each referencing its bundle blob (kept for the <c>portability</c> retention).</summary>
+    public static UserDataKind Portability { get; } = new(
+        "portability", UserRowKeys.Portability, "export and import jobs (job row, and bundle blobs)",
+        global::Serverless.Storage.Portability.PortabilityJobStore.ReferenceColumns,
+        (user, row) => global::Serverless.Storage.Portability.PortabilityJobStore.References(user, row));
+
     /// <summary>Every kind of user row, in the order reports list them.</summary>
     public static IReadOnlyList<UserDataKind> All { get; } =
-        [Thread, ThreadActivity, ThreadCreation, Message, ClientMessageId, Segment, Summary, Mission, MissionRun, Setting, Idempotency, Lifecycle];
+        [Thread, ThreadActivity, ThreadCreation, Message, ClientMessageId, Segment, Summary, Mission, MissionRun, Setting, Idempotency, Lifecycle, Portability];
 
     /// <summary>Message texts and archive segments of a thread: <c>{userKey}/msg/{threadId}/…</c>.</summary>
     public static BlobFolderKind MessageBlobs { get; } = new(UserBlobNames.Messages, Message, [Segment, Message, Segment]);
@@ -69,8 +75,11 @@ public static class UserDataKinds
     /// <summary>Stored webhook response bodies of a mission: <c>{userKey}/mrun/{missionId}/…</c>.</summary>
     public static BlobFolderKind MissionResponseBlobs { get; } = new(UserBlobNames.MissionResponses, MissionRun, [MissionRun]);
 
+    /// <summary>Bundles of export and import jobs and an export's staged parts: <c>{userKey}/port/{jobId}/…</c>.</summary>
+    public static BlobFolderKind PortabilityBlobs { get; } = new(UserBlobNames.Portability, Portability, [Portability]);
+
     /// <summary>Every folder of user blobs.</summary>
-    public static IReadOnlyList<BlobFolderKind> BlobFolders { get; } = [MessageBlobs, MissionResponseBlobs];
+    public static IReadOnlyList<BlobFolderKind> BlobFolders { get; } = [MessageBlobs, MissionResponseBlobs, PortabilityBlobs];
 
     /// <summary>The kinds whose rows may reference blobs.</summary>
     public static IReadOnlyList<UserDataKind> Referencing { get; } = All.Where(k => k.ReferencesBlobs).ToList();

@@ -46,6 +46,36 @@ public sealed class SettingsStore(TableClient table)
         return new SettingRecord(settingNamespace, key, valueJson, now, etag);
     }
 
+    /// <summary>Writes a setting as an import carries it: with its own update time (created or replaced).</summary>
+    public async Task ImportAsync(UserPartition user, SettingRecord setting, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(setting);
+        var entity = new TableEntity(user.Key, UserRowKeys.ForSetting(setting.Namespace, setting.Key))
+        {
+            [ValueProperty] = setting.ValueJson,
+            [UpdatedAtProperty] = setting.UpdatedAt,
+        };
+        SchemaMigrations.Current.Stamp(UserDataKinds.Setting, entity);
+        await table.UpsertAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Every setting of the user, a page at a time, in namespace and key order (exports).</summary>
+    public async IAsyncEnumerable<SettingRecord> ScanAsync(UserPartition user, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? after = null;
+        do
+        {
+            var page = await table.ReadPageAsync(UserDataKinds.Setting.Filter(user), 1000, after, cancellationToken: cancellationToken).ConfigureAwait(false);
+            foreach (var entity in page.Entities)
+            {
+                yield return ToRecord(entity);
+            }
+
+            after = page.Continuation;
+        }
+        while (after is not null);
+    }
+
     /// <summary>Deletes a setting; returns false when it did not exist.</summary>
     /// <exception cref="RequestFailedException">412 when <paramref name="ifMatch"/> is stale.</exception>
     public Task<bool> DeleteAsync(UserPartition user, string settingNamespace, string key, ETag? ifMatch, CancellationToken cancellationToken) =>

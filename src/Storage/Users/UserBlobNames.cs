@@ -14,6 +14,9 @@ public static class UserBlobNames
     /// <summary>Folder of a mission's stored webhook response bodies: <c>{userKey}/mrun/{missionId}/…</c>.</summary>
     public const string MissionResponses = "mrun";
 
+    /// <summary>Folder of an export's or import's bundle and the export's staged parts: <c>{userKey}/port/{jobId}/…</c>.</summary>
+    public const string Portability = "port";
+
     /// <summary>The prefix of every blob of a user (ends with '/', so user "ab" never matches "abc").</summary>
     public static string Of(string userKey) => userKey + "/";
 

@@ -52,6 +52,9 @@ public static class UserRowKeys
     /// </summary>
     public const string Lifecycle = "lifecycle";
 
+    /// <summary>Prefix of export and import jobs: <c>port|{jobId}</c>, each naming the bundle blobs under <c>{userKey}/port/{jobId}/</c>.</summary>
+    public const string Portability = "port";
+
     /// <summary>Digits of a zero-padded sequence number; sorts numerically as text up to 9,999,999,999.</summary>
     public const int SequenceDigits = 10;
 
@@ -159,6 +162,12 @@ public static class UserRowKeys
 
     /// <summary>The row holding the user's last report named <paramref name="name"/> (<c>usage</c>, <c>integrity</c>).</summary>
     public static string ForReport(string name) => KeyEncoding.Compose(Lifecycle, "report", name);
+
+    /// <summary>The row of export or import job <paramref name="jobId"/>.</summary>
+    public static string ForPortabilityJob(string jobId) => KeyEncoding.Compose(Portability, jobId);
+
+    /// <summary>The prefix of every export and import job row.</summary>
+    public static string PortabilityJobs => Portability + KeyEncoding.Separator;
 
     /// <summary>A sequence number as fixed-width digits.</summary>
     public static string Sequence(long sequence) => sequence.ToString("D" + SequenceDigits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);

@@ -1,0 +1,39 @@
+using Serverless.Bundles;
+using Serverless.Storage.Lifecycle;
+
+namespace Serverless.Storage.Portability;
+
+/// <summary>How one registered kind of user data travels in bundles.</summary>
+/// <param name="Kind">The registry kind.</param>
+/// <param name="BundleKind">The bundle kind carrying its data, or null when bundles do not carry it.</param>
+/// <param name="Why">How it is carried, or why not.</param>
+public sealed record PortableKind(UserDataKind Kind, string? BundleKind, string Why);
+
+/// <summary>
+/// Beside the kind registry (<see cref="UserDataKinds"/>): what export and import do with each kind. A test fails when a
+/// registered kind is missing here, or when a bundle kind named here is not written by the exporter and read by the
+/// importer, so a kind added to the registry must be given its place in bundles (or a reason it has none).
+/// </summary>
+public static class PortableKinds
+{
+    /// <summary>Every registered kind's place in bundles.</summary>
+    public static IReadOnlyList<PortableKind> All { get; } =
+    [
+        new(UserDataKinds.Thread, BundleKinds.Thread, "one line per thread, forks after their parents"),
+        new(UserDataKinds.ThreadActivity, BundleKinds.Thread, "list index rebuilt from the thread line"),
+        new(UserDataKinds.ThreadCreation, BundleKinds.Thread, "list index rebuilt from the thread line"),
+        new(UserDataKinds.Message, BundleKinds.Message, "one line per own message; long texts as blob files"),
+        new(UserDataKinds.ClientMessageId, BundleKinds.Message, "the message line's id"),
+        new(UserDataKinds.Segment, BundleKinds.Message, "archived messages are exported as messages (the thread's archived flag travels; its packing does not)"),
+        new(UserDataKinds.Summary, BundleKinds.Summary, "one line per summary"),
+        new(UserDataKinds.Setting, BundleKinds.Setting, "one line per setting"),
+        new(UserDataKinds.Mission, BundleKinds.Mission, "the definition, never the signing secret (an import issues a new one)"),
+        new(UserDataKinds.MissionRun, null, "the delivery log of this deployment's webhooks, not the user's content; not carried in version 1"),
+        new(UserDataKinds.Idempotency, null, "24-hour protocol records of requests to this deployment"),
+        new(UserDataKinds.Lifecycle, null, "legal holds, migration records and reports: the operator's records about the user"),
+        new(UserDataKinds.Portability, null, "the export and import jobs themselves"),
+    ];
+
+    /// <summary>The bundle kinds that carry data.</summary>
+    public static IReadOnlySet<string> BundleKindNames { get; } = All.Select(k => k.BundleKind).OfType<string>().ToHashSet(StringComparer.Ordinal);
+}
