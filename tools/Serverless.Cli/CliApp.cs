@@ -24,7 +24,7 @@ public static class CliApp
             JsonOption,
             ConfigOption,
         };
-        foreach (var command in new ICliCommand[] { new LoginCommand(), new UsageCommand(), new IntegrityCommand(), new EraseCommand() })
+        foreach (var command in new ICliCommand[] { new LoginCommand(), new UsageCommand(), new IntegrityCommand(), new EraseCommand(), new ExportCommand(), new ImportCommand() })
         {
             root.Subcommands.Add(command.Build(context));
         }

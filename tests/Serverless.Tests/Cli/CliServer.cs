@@ -43,6 +43,8 @@ public sealed class CliServer : IAsyncLifetime
             ["Storage__DueTable"] = "clidue" + suffix,
             ["Storage__PayloadContainer"] = PayloadContainer,
             ["Lifecycle__ReceiptKey"] = ApiFactory.ReceiptKey,
+            // Jobs the request could not finish (exports, imports, reports) are picked up within seconds, not at second 30 of the minute.
+            ["Lifecycle__JobsSchedule"] = "*/2 * * * * *",
         });
     }
 
