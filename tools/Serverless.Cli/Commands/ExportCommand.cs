@@ -1,0 +1,109 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Serverless.Bundles;
+using Serverless.Cli.Api;
+using Serverless.Cli.Output;
+using Spectre.Console;
+
+namespace Serverless.Cli.Commands;
+
+/// <summary>
+/// <c>export</c>: starts an export (<c>POST /api/v1/me/export</c>), follows the job with progress bars, downloads the
+/// bundle (<c>GET …/exports/{id}/bundle</c>) to a file, checks it with the format library's reader (checksums, line
+/// counts) and prints what it holds per kind.
+/// </summary>
+internal sealed class ExportCommand : ICliCommand
+{
+    public Command Build(CliContext context)
+    {
+        var output = new Option<string?>("--output", "-o") { Description = "The bundle file to write (default: assistant-backend-export-{time}.zip here)." };
+        var wait = WaitOption.Create(1800);
+        var command = new Command("export", "Exports all your data as one bundle file (zip: manifest, NDJSON per kind, blobs).") { output, wait };
+        command.SetAction((parsed, cancellationToken) => CliApp.GuardAsync(parsed, context, async console =>
+        {
+            using var client = CliApp.Client(parsed, context);
+            var file = Path.GetFullPath(parsed.GetValue(output) ?? $"assistant-backend-export-{DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}.zip");
+            var (job, bytes) = await console.WithProgressAsync(async progress =>
+            {
+                var started = await client.PostAsync("api/v1/me/export", null, cancellationToken);
+                var location = started.Location ?? throw new CliException(ExitCodes.Server, "unexpected_answer", "The export was accepted without a Location to follow.");
+                var final = await JobProgress.FollowAsync(client, location, started.Body, progress, WaitOption.Of(parsed, wait), cancellationToken);
+                JobProgress.ThrowIfFailed(final);
+                var download = progress?.AddTask("download", maxValue: Math.Max(1, final.TryGetProperty("bundleBytes", out var b) && b.ValueKind == JsonValueKind.Number ? b.GetInt64() : 1));
+                var written = await client.DownloadAsync(Tables.Text(final, "download"), file, (done, total) =>
+                {
+                    if (download is not null)
+                    {
+                        download.MaxValue = Math.Max(1, total ?? done);
+                        download.Value = done;
+                    }
+                }, cancellationToken);
+                return (final, written);
+            });
+
+            var manifest = await BundleCheck.VerifyAsync(file, cancellationToken);
+            console.Result(
+                new JsonObject { ["file"] = file, ["bytes"] = bytes, ["job"] = JsonNode.Parse(job.GetRawText()), ["manifest"] = JsonSerializer.SerializeToNode(manifest, BundleManifest.JsonOptions) },
+                ansi =>
+                {
+                    var table = Tables.New(1, "kind", "resources", "bytes");
+                    foreach (var kind in manifest.Kinds)
+                    {
+                        table.AddRow(Markup.Escape(kind.Kind), kind.Count.ToString("N0", CultureInfo.InvariantCulture), Tables.Bytes(kind.Bytes));
+                    }
+
+                    table.AddRow("blobs", manifest.Blobs.Count.ToString("N0", CultureInfo.InvariantCulture), Tables.Bytes(manifest.Blobs.Sum(b => b.Bytes)));
+                    table.Caption(Markup.Escape($"{file} ({Tables.Bytes(bytes)}), checked: every checksum and line count matches its manifest"));
+                    ansi.Write(table);
+                });
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+}
+
+/// <summary>Checks a bundle file with the format library's reader, as the server will.</summary>
+internal static class BundleCheck
+{
+    /// <summary>
+    /// The kinds the server imports: bundle format version 1 (<see cref="BundleKinds"/>). Importers map the apps'
+    /// data onto further kinds (memory, run, event, record, artifact, integration) that join this set when the
+    /// server imports them (README, "Importers").
+    /// </summary>
+    public static IReadOnlySet<string> ServerKinds { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        BundleKinds.Thread, BundleKinds.Message, BundleKinds.Summary, BundleKinds.Setting, BundleKinds.Mission,
+    };
+
+    /// <summary>Every kind the importers write (the server kinds and those still to come).</summary>
+    public static IReadOnlySet<string> AllKinds { get; } = new HashSet<string>(ServerKinds, StringComparer.Ordinal)
+    {
+        "memory", "run", "event", "record", "artifact", "integration",
+    };
+
+    /// <summary>Reads every line and blob of <paramref name="file"/>; a bundle that fails a check is exit 7 with the check's code.</summary>
+    public static async Task<BundleManifest> VerifyAsync(string file, CancellationToken cancellationToken, IReadOnlySet<string>? kinds = null)
+    {
+        try
+        {
+            await using var stream = File.OpenRead(file);
+            await using var reader = await BundleReader.OpenAsync(stream, kinds ?? AllKinds, BundleLimits.Default, cancellationToken);
+            foreach (var kind in reader.Manifest.Kinds)
+            {
+                await foreach (var line in reader.ReadLinesAsync(kind.Kind, cancellationToken))
+                {
+                    _ = line;
+                }
+            }
+
+            await reader.VerifyBlobsAsync(cancellationToken);
+            return reader.Manifest;
+        }
+        catch (BundleException e)
+        {
+            throw new CliException(ExitCodes.InputFormat, e.Code, $"{file}: {e.Message}");
+        }
+    }
+}
