@@ -101,7 +101,7 @@ internal sealed class BenchWorld
     /// <summary>A mission with <paramref name="runs"/> run rows, every tenth with a stored response body.</summary>
     public async Task SeedMissionAsync(UserPartition user, string missionId, int runs)
     {
-        await Missions.InsertAsync(user.Key, missionId, "{}", new MissionState { CreatedAt = Clock.Now }, default);
+        await Missions.InsertAsync(user.Key, missionId, "{}", new MissionState { CreatedAt = Clock.Now }, null, default);
         await Parallel.ForEachAsync(Enumerable.Range(0, runs), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
         {
             var at = Clock.Now.AddSeconds(i);
