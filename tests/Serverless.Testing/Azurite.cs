@@ -59,18 +59,20 @@ public sealed class Azurite : IAsyncDisposable
     /// <summary>A client for container <paramref name="name"/>, with the app's pipeline (see <see cref="Connect"/>).</summary>
     public BlobContainerClient Container(string name, Action<ClientOptions>? customize = null) => Connect(customize).Blobs.GetBlobContainerClient(name);
 
-    /// <summary>The CPU time Azurite has used so far: the difference across a benchmark run is the server's share of the work.</summary>
-    public TimeSpan ProcessorTime
-    {
-        get
-        {
-            process.Refresh();
-            return process.TotalProcessorTime;
-        }
-    }
-
     /// <summary>A table or container name no other test uses: lower-case letters and digits, starting with a letter.</summary>
     public static string UniqueName(string prefix) => (prefix + Guid.NewGuid().ToString("N"))[..Math.Min(prefix.Length + 32, 63)].ToLowerInvariant();
+
+    /// <summary>Runs its arguments after the first (the owner's process id) and stops them when the owner is gone.</summary>
+    private const string Watchdog = """
+        owner=$1; shift
+        "$@" & child=$!
+        trap 'kill "$child" 2>/dev/null; exit 0' TERM INT
+        while kill -0 "$child" 2>/dev/null; do
+          kill -0 "$owner" 2>/dev/null || { kill "$child" 2>/dev/null; exit 0; }
+          sleep 2
+        done
+        wait "$child"
+        """;
 
     /// <summary>Starts Azurite and waits until its blob and table ports accept connections.</summary>
     /// <param name="extraArguments">Further command-line options, e.g. <c>--skipApiVersionCheck</c>.</param>
@@ -83,13 +85,15 @@ public sealed class Azurite : IAsyncDisposable
         }
 
         var ports = FreePorts.Take(3);
-        var start = new ProcessStartInfo(RepositoryPaths.Azurite)
-        {
-            WorkingDirectory = Path.GetTempPath(),
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        // A test host that is killed (a hung run stopped, a debugger detached) never runs ProcessExit, and an in-memory
+        // Azurite would live on. On Unix it runs under a small shell that also stops it once this process is gone.
+        var start = OperatingSystem.IsWindows()
+            ? new ProcessStartInfo(RepositoryPaths.Azurite)
+            : new ProcessStartInfo("/bin/sh") { ArgumentList = { "-c", Watchdog, "azurite-watchdog", Invariant(Environment.ProcessId), RepositoryPaths.Azurite } };
+        start.WorkingDirectory = Path.GetTempPath();
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.UseShellExecute = false;
         foreach (var arg in new[]
         {
             "--inMemoryPersistence", "--silent", "--disableTelemetry",
