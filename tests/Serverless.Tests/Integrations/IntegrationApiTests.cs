@@ -25,7 +25,8 @@ public sealed class IntegrationApiTests : IAsyncLifetime
     private static readonly string Key1 = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
     private static readonly string Key2 = Convert.ToBase64String(Enumerable.Range(101, 32).Select(i => (byte)i).ToArray());
     private readonly Dictionary<string, string?> storage = MissionTestApp.SharedStorage();
-    private readonly AllLogs logs = new();
+    // Every log line of the app at every level, exceptions included.
+    private readonly LogCapture logs = new(LogLevel.Trace);
     private WebhookReceiver receiver = null!;
     private WebApplicationFactory<Program> app = null!;
 
@@ -196,7 +197,7 @@ public sealed class IntegrationApiTests : IAsyncLifetime
         return factory.WithWebHostBuilder(b => b.ConfigureLogging(l =>
         {
             l.AddProvider(logs);
-            l.AddFilter<AllLogs>(null, LogLevel.Trace);
+            l.AddFilter<LogCapture>(null, LogLevel.Trace);
         }));
     }
 
@@ -270,45 +271,6 @@ public sealed class IntegrationApiTests : IAsyncLifetime
 
             response.Content = copy;
             return response;
-        }
-    }
-
-    /// <summary>Every log line of the app at every level, exceptions included.</summary>
-    private sealed class AllLogs : ILoggerProvider
-    {
-        private readonly List<string> lines = [];
-
-        public IReadOnlyList<string> Lines
-        {
-            get
-            {
-                lock (lines)
-                {
-                    return [.. lines];
-                }
-            }
-        }
-
-        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(AllLogs sink, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                lock (sink.lines)
-                {
-                    sink.lines.Add($"{category}: {formatter(state, exception)} {exception}");
-                }
-            }
         }
     }
 }

@@ -166,10 +166,11 @@ public sealed record TestResponse(int Status, IHeaderDictionary Headers, string 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Status} {Body}");
 }
 
-/// <summary>Captures the app's log lines.</summary>
-public sealed class LogCapture : ILoggerProvider
+/// <summary>Captures the app's log lines at <paramref name="minimum"/> and above (Information unless told).</summary>
+public sealed class LogCapture(LogLevel minimum = LogLevel.Information) : ILoggerProvider
 {
     private readonly List<string> lines = [];
+    private readonly LogLevel minimum = minimum;
 
     /// <summary>The captured lines.</summary>
     public IReadOnlyList<string> Lines
@@ -194,7 +195,7 @@ public sealed class LogCapture : ILoggerProvider
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= capture.minimum;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
