@@ -3,6 +3,7 @@ using Serverless.Functions.Api;
 using Serverless.Functions.Api.OpenApi;
 using Serverless.Functions.Identity;
 using Serverless.Storage.Lifecycle;
+using Serverless.Storage.Users;
 
 namespace Serverless.Functions.Lifecycle;
 
@@ -102,19 +103,9 @@ public static class LifecycleEndpoints
         await jobs.RefuseErasingAsync(me, cancellationToken);
         var report = await jobs.Reports.GetUsageAsync(me, cancellationToken);
         var queued = await jobs.QueuedAsync(me, LifecycleJobKinds.Usage, cancellationToken);
-        if (report is null)
-        {
-            return queued is null && await RequestShare.RunAsync(options.Value.RequestWorkBudget, time, token => jobs.ComputeUsageAsync(me, token), cancellationToken) is { } computed
-                ? TypedResults.Ok(StorageUsageView.From(computed, null))
-                : Accepted("/api/" + UsageRoute, LifecycleJobView.From(queued ?? await jobs.QueueAsync(me, LifecycleJobKinds.Usage, cancellationToken)));
-        }
-
-        if (queued is null && time.GetUtcNow() - report.ComputedAt > options.Value.ReportMaxAge)
-        {
-            queued = await jobs.QueueAsync(me, LifecycleJobKinds.Usage, cancellationToken);
-        }
-
-        return TypedResults.Ok(StorageUsageView.From(report, queued));
+        return await KeptReportAsync(
+            me, jobs, options.Value, time, report, report?.ComputedAt, queued, LifecycleJobKinds.Usage, UsageRoute,
+            token => jobs.ComputeUsageAsync(me, token), StorageUsageView.From, cancellationToken);
     }
 
     /// <summary>POST a new usage computation.</summary>
@@ -143,19 +134,34 @@ public static class LifecycleEndpoints
         await jobs.RefuseErasingAsync(me, cancellationToken);
         var summary = await jobs.Reports.GetIntegrityAsync(me, cancellationToken);
         var queued = await jobs.QueuedAsync(me, LifecycleJobKinds.Repair, cancellationToken) ?? await jobs.QueuedAsync(me, LifecycleJobKinds.Integrity, cancellationToken);
-        if (summary is null)
+        return await KeptReportAsync(
+            me, jobs, options.Value, time, summary, summary?.CheckedAt, queued, LifecycleJobKinds.Integrity, IntegrityRoute,
+            token => jobs.CheckIntegrityAsync(me, repair: false, token), IntegrityView.From, cancellationToken);
+    }
+
+    /// <summary>
+    /// The answer of a GET of a kept report: without one, the report computed within the request's share, or 202 with the
+    /// job (queued now unless one is); with one, the report, and a new computation queued when it is older than
+    /// <see cref="LifecycleRunOptions.ReportMaxAge"/> and none is queued.
+    /// </summary>
+    private static async Task<IResult> KeptReportAsync<TReport, TView>(
+        UserPartition me, LifecycleJobs jobs, LifecycleRunOptions options, TimeProvider time, TReport? kept, DateTimeOffset? keptAt, PendingJob? queued,
+        string kind, string route, Func<CancellationToken, Task<TReport>> compute, Func<TReport, PendingJob?, TView> view, CancellationToken cancellationToken)
+        where TReport : class
+    {
+        if (kept is null)
         {
-            return queued is null && await RequestShare.RunAsync(options.Value.RequestWorkBudget, time, token => jobs.CheckIntegrityAsync(me, repair: false, token), cancellationToken) is { } checkedNow
-                ? TypedResults.Ok(IntegrityView.From(checkedNow, null))
-                : Accepted("/api/" + IntegrityRoute, LifecycleJobView.From(queued ?? await jobs.QueueAsync(me, LifecycleJobKinds.Integrity, cancellationToken)));
+            return queued is null && await RequestShare.RunAsync(options.RequestWorkBudget, time, compute, cancellationToken) is { } computed
+                ? TypedResults.Ok(view(computed, null))
+                : Accepted("/api/" + route, LifecycleJobView.From(queued ?? await jobs.QueueAsync(me, kind, cancellationToken)));
         }
 
-        if (queued is null && time.GetUtcNow() - summary.CheckedAt > options.Value.ReportMaxAge)
+        if (queued is null && time.GetUtcNow() - keptAt > options.ReportMaxAge)
         {
-            queued = await jobs.QueueAsync(me, LifecycleJobKinds.Integrity, cancellationToken);
+            queued = await jobs.QueueAsync(me, kind, cancellationToken);
         }
 
-        return TypedResults.Ok(IntegrityView.From(summary, queued));
+        return TypedResults.Ok(view(kept, queued));
     }
 
     /// <summary>POST a repair of the caller's data.</summary>
