@@ -1,7 +1,5 @@
-using System.Text;
 using Serverless.Bundles;
 using Serverless.Storage.Conversations;
-using Serverless.Storage.Missions;
 using Serverless.Storage.Portability;
 using Serverless.Storage.Users;
 
@@ -9,18 +7,21 @@ namespace Serverless.Functions.Portability;
 
 /// <summary>
 /// Builds a user's export bundle in steps, each checkpointed in the job row: <c>conversations</c> (threads, their own
-/// messages and summaries, one thread at a time), <c>setting</c>, <c>mission</c>, each staged as NDJSON blobs under the
-/// job's folder (texts over <see cref="BundleFormat.InlineTextChars"/> characters as blob files), then the bundle
-/// assembled from the staged parts into <c>bundle.zip</c>. A crash repeats only the step it was in. Memory holds one
-/// page of messages and the thread ids, whatever the size.
+/// messages and summaries, one thread at a time), then each port's kind (<see cref="IBundleKindPort"/>: settings,
+/// missions, …), each staged as NDJSON blobs under the job's folder (long texts and content as staged blob files), then
+/// the bundle assembled from the staged parts into <c>bundle.zip</c>. A crash repeats only the step it was in. Memory
+/// holds one page of messages and the thread ids, whatever the size.
 /// </summary>
 public sealed class BundleExporter(
-    PortabilityJobStore jobs, ThreadStore threads, ConversationPort conversations, SummaryStore summaries, SettingsStore settings, MissionStore missions)
+    PortabilityJobStore jobs, ThreadStore threads, ConversationPort conversations, SummaryStore summaries, IEnumerable<IBundleKindPort> ports)
 {
-    /// <summary>The kinds an export writes, in bundle order (<see cref="PortableKinds"/> must name no other).</summary>
-    public static IReadOnlyList<string> Kinds { get; } = [BundleKinds.Thread, BundleKinds.Message, BundleKinds.Summary, BundleKinds.Setting, BundleKinds.Mission];
+    private readonly IReadOnlyList<IBundleKindPort> ports = [.. ports];
 
-    private const string BlobPartPrefix = "blob.";
+    /// <summary>The kinds exported together, thread by thread, before the ports' kinds.</summary>
+    public static IReadOnlyList<string> ConversationKinds { get; } = [BundleKinds.Thread, BundleKinds.Message, BundleKinds.Summary];
+
+    /// <summary>The kinds an export writes, in bundle order (<see cref="PortableKinds"/> must name no other).</summary>
+    public IReadOnlyList<string> Kinds => [.. ConversationKinds, .. ports.Select(p => p.Kind)];
 
     /// <summary>Runs (or resumes) an export job to its end; returns the finished job.</summary>
     public async Task<PortabilityJob> RunAsync(UserPartition user, PortabilityJob job, Azure.ETag etag, CancellationToken cancellationToken)
@@ -31,42 +32,24 @@ public sealed class BundleExporter(
         var progress = new Dictionary<string, long>(job.Progress);
         if (!job.Done.Contains("conversations"))
         {
-            await ExportConversationsAsync(user, job.Id, progress, cancellationToken).ConfigureAwait(false);
+            await ExportConversationsAsync(user, job, progress, cancellationToken).ConfigureAwait(false);
             (job, etag) = await CheckpointAsync(user, job with { Done = [.. job.Done, "conversations"], Progress = progress }, etag, cancellationToken).ConfigureAwait(false);
         }
 
-        if (!job.Done.Contains(BundleKinds.Setting))
+        foreach (var port in ports.Where(p => !job.Done.Contains(p.Kind)))
         {
-            await StageAsync(user, job.Id, BundleKinds.Setting, progress, async (lines, token) =>
+            var stream = await jobs.OpenWriteAsync(PartOf(user, job.Id, port.Kind), cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
             {
-                await foreach (var s in settings.ScanAsync(user, token).ConfigureAwait(false))
-                {
-                    await lines.WriteAsync(PortableLines.Setting(s), token).ConfigureAwait(false);
-                }
-            }, cancellationToken).ConfigureAwait(false);
-            (job, etag) = await CheckpointAsync(user, job with { Done = [.. job.Done, BundleKinds.Setting], Progress = progress }, etag, cancellationToken).ConfigureAwait(false);
+                var lines = new NdjsonLineWriter(stream);
+                await port.ExportAsync(new KindExport(jobs, user, job, lines), cancellationToken).ConfigureAwait(false);
+                progress[port.Kind] = lines.Count;
+            }
+
+            (job, etag) = await CheckpointAsync(user, job with { Done = [.. job.Done, port.Kind], Progress = progress }, etag, cancellationToken).ConfigureAwait(false);
         }
 
-        if (!job.Done.Contains(BundleKinds.Mission))
-        {
-            await StageAsync(user, job.Id, BundleKinds.Mission, progress, async (lines, token) =>
-            {
-                string? after = null;
-                do
-                {
-                    var (items, next) = await missions.ListAsync(user.Key, 1000, after, token).ConfigureAwait(false);
-                    foreach (var m in items)
-                    {
-                        await lines.WriteAsync(PortableLines.Mission(m), token).ConfigureAwait(false);
-                    }
-
-                    after = next;
-                }
-                while (after is not null);
-            }, cancellationToken).ConfigureAwait(false);
-            (job, etag) = await CheckpointAsync(user, job with { Done = [.. job.Done, BundleKinds.Mission], Progress = progress, Phase = "assembling" }, etag, cancellationToken).ConfigureAwait(false);
-        }
-
+        (job, etag) = await CheckpointAsync(user, job with { Phase = "assembling" }, etag, cancellationToken).ConfigureAwait(false);
         var bundle = PortabilityJobStore.BundleBlobOf(user, job.Id);
         var manifest = await AssembleAsync(user, job, bundle, cancellationToken).ConfigureAwait(false);
         (job, _) = await CheckpointAsync(user, job with
@@ -81,11 +64,11 @@ public sealed class BundleExporter(
         return job;
     }
 
-    private async Task ExportConversationsAsync(UserPartition user, string jobId, Dictionary<string, long> progress, CancellationToken cancellationToken)
+    private async Task ExportConversationsAsync(UserPartition user, PortabilityJob job, Dictionary<string, long> progress, CancellationToken cancellationToken)
     {
-        var threadStream = await jobs.OpenWriteAsync(PartOf(user, jobId, BundleKinds.Thread), cancellationToken).ConfigureAwait(false);
-        var messageStream = await jobs.OpenWriteAsync(PartOf(user, jobId, BundleKinds.Message), cancellationToken).ConfigureAwait(false);
-        var summaryStream = await jobs.OpenWriteAsync(PartOf(user, jobId, BundleKinds.Summary), cancellationToken).ConfigureAwait(false);
+        var threadStream = await jobs.OpenWriteAsync(PartOf(user, job.Id, BundleKinds.Thread), cancellationToken).ConfigureAwait(false);
+        var messageStream = await jobs.OpenWriteAsync(PartOf(user, job.Id, BundleKinds.Message), cancellationToken).ConfigureAwait(false);
+        var summaryStream = await jobs.OpenWriteAsync(PartOf(user, job.Id, BundleKinds.Summary), cancellationToken).ConfigureAwait(false);
         await using (threadStream.ConfigureAwait(false))
         await using (messageStream.ConfigureAwait(false))
         await using (summaryStream.ConfigureAwait(false))
@@ -93,6 +76,7 @@ public sealed class BundleExporter(
             var threadLines = new NdjsonLineWriter(threadStream);
             var messageLines = new NdjsonLineWriter(messageStream);
             var summaryLines = new NdjsonLineWriter(summaryStream);
+            var files = new KindExport(jobs, user, job, messageLines);
             foreach (var id in await conversations.ThreadOrderAsync(user, cancellationToken).ConfigureAwait(false))
             {
                 // The thread row is read first: its next sequence number bounds the messages taken (no half batch).
@@ -104,8 +88,8 @@ public sealed class BundleExporter(
                 await threadLines.WriteAsync(PortableLines.Thread(thread), cancellationToken).ConfigureAwait(false);
                 await foreach (var m in conversations.OwnMessagesAsync(user, thread, cancellationToken).ConfigureAwait(false))
                 {
-                    var contentFile = await StageTextAsync(user, jobId, m.Content, cancellationToken).ConfigureAwait(false);
-                    var toolCallsFile = await StageTextAsync(user, jobId, m.ToolCallsJson, cancellationToken).ConfigureAwait(false);
+                    var contentFile = await files.StageTextAsync(m.Content, cancellationToken).ConfigureAwait(false);
+                    var toolCallsFile = await files.StageTextAsync(m.ToolCallsJson, cancellationToken).ConfigureAwait(false);
                     await messageLines.WriteAsync(PortableLines.Message(m, contentFile, toolCallsFile), cancellationToken).ConfigureAwait(false);
                 }
 
@@ -118,30 +102,6 @@ public sealed class BundleExporter(
             progress[BundleKinds.Thread] = threadLines.Count;
             progress[BundleKinds.Message] = messageLines.Count;
             progress[BundleKinds.Summary] = summaryLines.Count;
-        }
-    }
-
-    private async Task<string?> StageTextAsync(UserPartition user, string jobId, string? text, CancellationToken cancellationToken)
-    {
-        if (text is null || text.Length <= BundleFormat.InlineTextChars)
-        {
-            return null;
-        }
-
-        var bytes = Encoding.UTF8.GetBytes(text);
-        var sha = BundleFormat.Sha256Hex(bytes);
-        await jobs.UploadAsync(PortabilityJobStore.PartBlobOf(user, jobId, BlobPartPrefix + sha), BinaryData.FromBytes(bytes), cancellationToken).ConfigureAwait(false);
-        return BundleFormat.BlobFile(sha);
-    }
-
-    private async Task StageAsync(UserPartition user, string jobId, string kind, Dictionary<string, long> progress, Func<NdjsonLineWriter, CancellationToken, Task> write, CancellationToken cancellationToken)
-    {
-        var stream = await jobs.OpenWriteAsync(PartOf(user, jobId, kind), cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            var lines = new NdjsonLineWriter(stream);
-            await write(lines, cancellationToken).ConfigureAwait(false);
-            progress[kind] = lines.Count;
         }
     }
 
@@ -160,7 +120,7 @@ public sealed class BundleExporter(
                 }
             }
 
-            foreach (var name in await jobs.PartsAsync(user, job.Id, BlobPartPrefix, cancellationToken).ConfigureAwait(false))
+            foreach (var name in await jobs.PartsAsync(user, job.Id, KindExport.BlobParts, cancellationToken).ConfigureAwait(false))
             {
                 var content = await jobs.OpenReadAsync(name, cancellationToken).ConfigureAwait(false);
                 await using (content.ConfigureAwait(false))

@@ -3,9 +3,7 @@ using System.Text.Json;
 using Azure;
 using Microsoft.Extensions.Options;
 using Serverless.Bundles;
-using Serverless.Functions.Missions;
 using Serverless.Storage.Conversations;
-using Serverless.Storage.Missions;
 using Serverless.Storage.Portability;
 using Serverless.Storage.Users;
 
@@ -15,25 +13,20 @@ namespace Serverless.Functions.Portability;
 /// Runs (or resumes) an import job: the validation pass over the whole bundle (<see cref="BundleValidation"/>, nothing
 /// written), then one writing pass per kind, each checkpointed in the job row: messages (a thread's rows, invisible
 /// until its row exists), threads (each thread and its list rows in one transaction: a thread appears whole), summaries,
-/// settings, missions. Ids and times are kept; a resource equal to the bundle's is skipped under every policy, so a
-/// second import of the same bundle changes nothing.
+/// then each port's kind (<see cref="IBundleKindPort"/>: settings, missions, …). Ids and times are kept; a resource
+/// equal to the bundle's is skipped under every policy, so a second import of the same bundle changes nothing.
 /// </summary>
 public sealed class BundleImporter(
-    PortabilityJobStore jobs, ThreadStore threads, ConversationPort conversations, SummaryStore summaries, SettingsStore settings, MissionStore missions,
-    MissionFiring firing, MissionSecretProtector secrets, IOptions<MissionOptions> missionOptions, IOptions<PortabilityOptions> options, TimeProvider time)
+    PortabilityJobStore jobs, ThreadStore threads, ConversationPort conversations, SummaryStore summaries, IEnumerable<IBundleKindPort> ports,
+    IOptions<PortabilityOptions> options)
 {
-    /// <summary>The kinds an import reads (<see cref="PortableKinds"/> must name no other).</summary>
-    public static IReadOnlySet<string> Kinds { get; } = new HashSet<string>(BundleExporter.Kinds, StringComparer.Ordinal);
-
     private readonly ThreadStore threads = threads;
     private readonly ConversationPort conversations = conversations;
     private readonly SummaryStore summaries = summaries;
-    private readonly SettingsStore settings = settings;
-    private readonly MissionStore missions = missions;
-    private readonly MissionFiring firing = firing;
-    private readonly MissionSecretProtector secrets = secrets;
-    private readonly IOptions<MissionOptions> missionOptions = missionOptions;
-    private readonly TimeProvider time = time;
+    private readonly IReadOnlyList<IBundleKindPort> ports = [.. ports];
+
+    /// <summary>The kinds an import reads, in the order it writes them (<see cref="PortableKinds"/> must name no other).</summary>
+    public IReadOnlyList<string> Kinds => [.. BundleExporter.ConversationKinds, .. ports.Select(p => p.Kind)];
 
     /// <summary>Messages written per transaction: with their client-id rows, within the 100 operations of one.</summary>
     private const int MessagesPerBatch = 48;
@@ -52,8 +45,8 @@ public sealed class BundleImporter(
             BundleValidation validation;
             try
             {
-                reader = await BundleReader.OpenAsync(stream, Kinds, limits, cancellationToken).ConfigureAwait(false);
-                validation = new BundleValidation(reader, threads, user);
+                reader = await BundleReader.OpenAsync(stream, Kinds.ToHashSet(StringComparer.Ordinal), limits, cancellationToken).ConfigureAwait(false);
+                validation = new BundleValidation(reader, threads, user, ports);
                 await validation.RunAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (BundleException e)
@@ -65,18 +58,20 @@ public sealed class BundleImporter(
 
             await using (reader.ConfigureAwait(false))
             {
-                var report = new ImportReport(BundleExporter.Kinds, job.Report);
+                var report = new ImportReport(Kinds, job.Report);
                 job = job with { Phase = "writing", Totals = reader.Manifest.Kinds.ToDictionary(k => k.Kind, k => k.Count), Report = report.Snapshot() };
                 etag = await jobs.SaveAsync(user, job, etag, cancellationToken).ConfigureAwait(false);
                 var run = new ImportRun(this, user, reader, validation, job.Conflict ?? "skip", report);
-                foreach (var (pass, write) in new (string, Func<CancellationToken, Task>)[]
+                var passes = new List<(string Kind, Func<CancellationToken, Task> Write)>
                 {
                     (BundleKinds.Message, run.MessagesAsync),
                     (BundleKinds.Thread, run.ThreadsAsync),
                     (BundleKinds.Summary, run.SummariesAsync),
-                    (BundleKinds.Setting, run.SettingsAsync),
-                    (BundleKinds.Mission, run.MissionsAsync),
-                })
+                };
+                var portProgress = new Dictionary<string, long>();
+                var portImport = new KindImport(user, job, reader, job.Conflict ?? "skip", report, portProgress);
+                passes.AddRange(ports.Select(p => (p.Kind, (Func<CancellationToken, Task>)(token => p.ImportAsync(portImport, token)))));
+                foreach (var (pass, write) in passes)
                 {
                     if (job.Done.Contains(pass))
                     {
@@ -84,7 +79,7 @@ public sealed class BundleImporter(
                     }
 
                     await write(cancellationToken).ConfigureAwait(false);
-                    job = job with { Done = [.. job.Done, pass], Report = report.Snapshot(), Progress = run.Progress };
+                    job = job with { Done = [.. job.Done, pass], Report = report.Snapshot(), Progress = run.Progress.Concat(portProgress).ToDictionary() };
                     etag = await jobs.SaveAsync(user, job, etag, cancellationToken).ConfigureAwait(false);
                 }
 
@@ -189,7 +184,7 @@ public sealed class BundleImporter(
                 var existing = plan.Decision == ThreadDecision.Fail ? null : await owner.summaries.GetAsync(user, plan.FinalId, cancellationToken).ConfigureAwait(false);
 
                 // A summary follows its thread; on a thread equal to the bundle's (also one an interrupted run of this import wrote) it is a resource of its own.
-                if (existing is not null && Same(PortableLines.Summary(existing), line))
+                if (existing is not null && PortableLines.Same(PortableLines.Summary(existing), line))
                 {
                     report.Skipped(BundleKinds.Summary);
                 }
@@ -210,107 +205,6 @@ public sealed class BundleImporter(
                 progress[BundleKinds.Summary] = raw.Number;
             }
         }
-
-        public async Task SettingsAsync(CancellationToken cancellationToken)
-        {
-            await foreach (var raw in reader.ReadLinesAsync(BundleKinds.Setting, cancellationToken).ConfigureAwait(false))
-            {
-                var line = BundleReader.Parse<SettingLine>(BundleKinds.Setting, raw);
-                var value = JsonSerializer.Serialize(line.Value);
-                var existing = await owner.settings.GetAsync(user, line.Namespace, line.Key, cancellationToken).ConfigureAwait(false);
-                var equal = existing is not null && Same(PortableLines.Setting(existing), line);
-
-                // Settings have no id to give a copy: keepBoth keeps the one there, as skip does.
-                if (existing is null || (!equal && conflict == "overwrite"))
-                {
-                    await owner.settings.ImportAsync(user, new SettingRecord(line.Namespace, line.Key, value, line.UpdatedAt, default), cancellationToken).ConfigureAwait(false);
-                    report.Imported(BundleKinds.Setting);
-                }
-                else
-                {
-                    report.Skipped(BundleKinds.Setting);
-                }
-
-                progress[BundleKinds.Setting] = raw.Number;
-            }
-        }
-
-        public async Task MissionsAsync(CancellationToken cancellationToken)
-        {
-            var o = owner.missionOptions.Value;
-            await foreach (var raw in reader.ReadLinesAsync(BundleKinds.Mission, cancellationToken).ConfigureAwait(false))
-            {
-                var line = BundleReader.Parse<MissionLine>(BundleKinds.Mission, raw);
-                line = line with { UpdatedAt = line.UpdatedAt ?? line.CreatedAt, Headers = line.Headers ?? [] };
-                progress[BundleKinds.Mission] = raw.Number;
-                var now = owner.time.GetUtcNow();
-                var write = new MissionWrite
-                {
-                    Name = line.Name, Cron = line.Cron, IntervalSeconds = line.IntervalSeconds, TimeZone = line.TimeZone, Enabled = line.Enabled,
-                    StartAt = line.StartAt, EndAt = line.EndAt, MissedRunPolicy = line.MissedRunPolicy, MaxCatchUp = line.MaxCatchUp, Url = line.Url,
-                    Headers = line.Headers, Payload = line.Payload ?? default,
-                };
-                if (MissionValidator.Validate(write, o, line.CreatedAt, now, out var errors) is not { } definition)
-                {
-                    report.Failed(BundleKinds.Mission, line.Id, string.Join(" ", errors.SelectMany(e => e.Value)));
-                    continue;
-                }
-
-                var id = line.Id;
-                var existing = await owner.missions.GetAsync(user.Key, id, cancellationToken).ConfigureAwait(false);
-                if (existing is not null && (Same(PortableLines.Mission(existing), line) || conflict == "skip"))
-                {
-                    report.Skipped(BundleKinds.Mission);
-                    continue;
-                }
-
-                if (existing is not null && conflict == "keepBoth")
-                {
-                    id = KeepBothId(id, BundleFormat.Sha256Hex(JsonSerializer.SerializeToUtf8Bytes(line with { Id = string.Empty }, BundleManifest.JsonOptions)));
-                    if (await owner.missions.GetAsync(user.Key, id, cancellationToken).ConfigureAwait(false) is not null)
-                    {
-                        report.Skipped(BundleKinds.Mission);
-                        continue;
-                    }
-
-                    existing = null;
-                }
-
-                var nextRunAt = definition.Schedule(line.CreatedAt).NextAfter(now);
-                if (existing is not null)
-                {
-                    var state = existing.State with { Enabled = line.Enabled, UpdatedAt = line.UpdatedAt!.Value, NextRunAt = nextRunAt, DueAt = line.Enabled ? nextRunAt : null, PausedReason = null };
-                    await IndexAsync(id, state, cancellationToken).ConfigureAwait(false);
-                    await owner.missions.ReplaceAsync(user.Key, id, definition.ToJson(), state, existing.ETag, cancellationToken).ConfigureAwait(false);
-                    report.Imported(BundleKinds.Mission);
-                    continue;
-                }
-
-                if (await owner.missions.CountAsync(user.Key, o.MaxMissionsPerUser, cancellationToken).ConfigureAwait(false) >= o.MaxMissionsPerUser)
-                {
-                    report.Failed(BundleKinds.Mission, line.Id, $"the mission quota ({o.MaxMissionsPerUser}) is reached.");
-                    continue;
-                }
-
-                var created = new MissionState
-                {
-                    Enabled = line.Enabled,
-                    CreatedAt = line.CreatedAt,
-                    UpdatedAt = line.UpdatedAt!.Value,
-                    NextRunAt = nextRunAt,
-                    DueAt = line.Enabled ? nextRunAt : null,
-                    SecretCipher = owner.secrets.Protect(WebhookSignature.NewSecret(), user.Key, id),
-                };
-                await IndexAsync(id, created, cancellationToken).ConfigureAwait(false);
-                await owner.missions.InsertAsync(user.Key, id, definition.ToJson(), created, null, cancellationToken).ConfigureAwait(false);
-                report.Imported(BundleKinds.Mission);
-                report.Note(BundleKinds.Mission, line.Id,
-                    (id == line.Id ? string.Empty : $"imported as {id}. ") + $"Bundles carry no signing secret: it has a new one; POST /api/v1/missions/{id}/rotate-secret shows one to give its receiver.");
-            }
-        }
-
-        private Task IndexAsync(string id, MissionState state, CancellationToken cancellationToken) =>
-            state.DueAt is { } dueAt ? owner.firing.IndexAsync(user.Key, id, dueAt, cancellationToken) : Task.CompletedTask;
 
         private async Task FlushAsync(ThreadPlan? plan, List<ImportedMessage> batch, CancellationToken cancellationToken)
         {
@@ -354,7 +248,7 @@ public sealed class BundleImporter(
                     plan.Existing = existing;
                     break;
                 case "keepBoth":
-                    plan.FinalId = KeepBothId(plan.Line.Id, plan.Hash);
+                    plan.FinalId = PortableLines.KeepBothId(plan.Line.Id, plan.Hash);
                     var copy = await owner.threads.GetAsync(user, plan.FinalId, cancellationToken).ConfigureAwait(false);
                     plan.Decision = copy is null ? ThreadDecision.KeepBoth
                         : await HashOfAsync(copy, cancellationToken).ConfigureAwait(false) == plan.Hash ? ThreadDecision.Equal : ThreadDecision.Fail;
@@ -399,10 +293,5 @@ public sealed class BundleImporter(
             return ThreadPlan.ContentHash(ThreadPlan.LineHash(PortableLines.Thread(thread)), thread.UpdatedAt, thread.LastActivityAt, thread.NextSequence, messages.GetHashAndReset());
         }
 
-        private static bool Same<T>(T stored, T line) =>
-            JsonSerializer.Serialize(stored, BundleManifest.JsonOptions) == JsonSerializer.Serialize(line, BundleManifest.JsonOptions);
     }
-
-    /// <summary>The id a copy gets under keepBoth: the id cut to 55 characters, '-', 8 hex digits of the content hash (the same for the same content, so a second import finds it).</summary>
-    internal static string KeepBothId(string id, string hash) => (id.Length > 55 ? id[..55] : id) + "-" + hash[..8];
 }

@@ -1,8 +1,6 @@
 using System.Text.Json;
 using Serverless.Bundles;
 using Serverless.Functions.Conversations;
-using Serverless.Functions.Settings;
-using Serverless.Functions.Missions;
 using Serverless.Storage.Conversations;
 using Serverless.Storage.Users;
 
@@ -11,10 +9,10 @@ namespace Serverless.Functions.Portability;
 /// <summary>
 /// The validation pass of an import: reads the whole bundle once, checking every line against its kind's rules (the
 /// API's own validation), the references between lines (messages to threads, forks to parents, files to blobs) and
-/// every blob's checksum, and learns each thread's facts and content hash. Nothing is written; any failure is a
+/// every blob's checksum, and learns each thread's facts and content hash; then each port's checks of its kind. Nothing is written; any failure is a
 /// <see cref="BundleException"/> and the import stops before its first write.
 /// </summary>
-internal sealed class BundleValidation(BundleReader reader, ThreadStore threads, UserPartition user)
+internal sealed class BundleValidation(BundleReader reader, ThreadStore threads, UserPartition user, IReadOnlyList<IBundleKindPort> ports)
 {
     /// <summary>Longest text file: 1,000,000 characters of up to 4 bytes each.</summary>
     public const long MaxTextFileBytes = 4L * ConversationLimits.MaxContentChars;
@@ -37,8 +35,11 @@ internal sealed class BundleValidation(BundleReader reader, ThreadStore threads,
 
         CheckForks();
         await SummariesAsync(cancellationToken).ConfigureAwait(false);
-        await SettingsAsync(cancellationToken).ConfigureAwait(false);
-        await MissionsAsync(cancellationToken).ConfigureAwait(false);
+        var others = new KindValidation(reader, user, Threads.Keys.ToHashSet(StringComparer.Ordinal));
+        foreach (var port in ports)
+        {
+            await port.ValidateAsync(others, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task ThreadsAsync(CancellationToken cancellationToken)
@@ -247,39 +248,7 @@ internal sealed class BundleValidation(BundleReader reader, ThreadStore threads,
         }
     }
 
-    private async Task SettingsAsync(CancellationToken cancellationToken)
-    {
-        var seen = new HashSet<(string, string)>();
-        await foreach (var raw in reader.ReadLinesAsync(BundleKinds.Setting, cancellationToken).ConfigureAwait(false))
-        {
-            var line = BundleReader.Parse<SettingLine>(BundleKinds.Setting, raw);
-            if (!SettingsEndpoints.IsName(line.Namespace) || !SettingsEndpoints.IsName(line.Key) || !seen.Add((line.Namespace, line.Key))
-                || line.Value.ValueKind == JsonValueKind.Undefined || JsonSerializer.SerializeToUtf8Bytes(line.Value).Length > SettingsEndpoints.MaxValueBytes)
-            {
-                throw Invalid(BundleKinds.Setting, raw.Number, new()
-                {
-                    ["setting"] = [$"namespace and key must be 1 to 100 of letters, digits, '.', '_', '-', ':', once each; value any JSON of at most {SettingsEndpoints.MaxValueBytes} bytes."],
-                });
-            }
-        }
-    }
-
-    private async Task MissionsAsync(CancellationToken cancellationToken)
-    {
-        // Only the shape here: a definition's schedule and target are checked against this deployment's rules when it is written, and refused one by one.
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        await foreach (var raw in reader.ReadLinesAsync(BundleKinds.Mission, cancellationToken).ConfigureAwait(false))
-        {
-            var line = BundleReader.Parse<MissionLine>(BundleKinds.Mission, raw);
-            if (!MissionEndpoints.ValidId(line.Id) || !seen.Add(line.Id))
-            {
-                throw Invalid(BundleKinds.Mission, raw.Number, new() { ["id"] = ["id must be 1 to 64 of A-Z a-z 0-9 _ -, once."] });
-            }
-        }
-    }
-
-    private static BundleException Invalid(string kind, long number, Dictionary<string, string[]> errors) =>
-        new(BundleErrors.Line, $"{BundleFormat.KindFile(kind)} line {number}: {string.Join(" ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"))}");
+    private static BundleException Invalid(string kind, long number, Dictionary<string, string[]> errors) => KindValidation.Invalid(kind, number, errors);
 
     private static BundleException Invalid(string kind, string id, string reason) =>
         new(BundleErrors.Line, $"{BundleFormat.KindFile(kind)}: {id}: {reason}");

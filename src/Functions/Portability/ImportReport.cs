@@ -3,12 +3,14 @@ using Serverless.Storage.Portability;
 namespace Serverless.Functions.Portability;
 
 /// <summary>Counts an import's outcome per kind as it goes (exact counts; the first reasons kept).</summary>
-internal sealed class ImportReport
+public sealed class ImportReport
 {
     private readonly Dictionary<string, (long Imported, long Skipped, long Failed, List<ImportIssue> Failures, List<ImportIssue> Notes)> kinds = [];
 
+    /// <summary>A report of the kinds in <paramref name="order"/>, going on from <paramref name="saved"/> (a resumed job's).</summary>
     public ImportReport(IEnumerable<string> order, IReadOnlyList<ImportKindReport>? saved)
     {
+        ArgumentNullException.ThrowIfNull(order);
         foreach (var kind in order)
         {
             var s = saved?.FirstOrDefault(r => r.Kind == kind);
@@ -16,10 +18,13 @@ internal sealed class ImportReport
         }
     }
 
+    /// <summary>Counts resources written.</summary>
     public void Imported(string kind, long count = 1) => Change(kind, c => c with { Imported = c.Imported + count });
 
+    /// <summary>Counts resources left as they were (equal, or kept by the policy).</summary>
     public void Skipped(string kind, long count = 1) => Change(kind, c => c with { Skipped = c.Skipped + count });
 
+    /// <summary>Counts resources refused, keeping the first reasons.</summary>
     public void Failed(string kind, string id, string reason, long count = 1)
     {
         Change(kind, c => c with { Failed = c.Failed + count });
@@ -29,6 +34,7 @@ internal sealed class ImportReport
         }
     }
 
+    /// <summary>Keeps a note on an imported resource the user should know about (the first ones).</summary>
     public void Note(string kind, string id, string note)
     {
         if (kinds[kind].Notes.Count < ImportKindReport.MaxFailures)

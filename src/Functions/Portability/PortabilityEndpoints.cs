@@ -117,7 +117,7 @@ public static partial class PortabilityEndpoints
             await using (input)
             {
                 var limits = BundleLimits.Default with { MaxUncompressedBytes = portability.Value.MaxUncompressedBytes };
-                await (await BundleReader.OpenAsync(input, BundleImporter.Kinds, limits, cancellationToken)).DisposeAsync();
+                await (await BundleReader.OpenAsync(input, runner.ImportKinds, limits, cancellationToken)).DisposeAsync();
             }
 
             job = job with { BundleBytes = await store.LengthAsync(blob, cancellationToken) };

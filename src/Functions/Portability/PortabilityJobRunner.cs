@@ -8,6 +8,9 @@ namespace Serverless.Functions.Portability;
 /// <summary>Runs export and import jobs: a request's first share, and the jobs timer's continuation (<see cref="IPortabilityJobRunner"/>).</summary>
 public sealed class PortabilityJobRunner(PortabilityJobStore jobs, BundleExporter exporter, BundleImporter importer) : IPortabilityJobRunner
 {
+    /// <summary>The kinds an import accepts: a bundle naming another is refused in the request.</summary>
+    public IReadOnlySet<string> ImportKinds { get; } = importer.Kinds.ToHashSet(StringComparer.Ordinal);
+
     /// <inheritdoc />
     public async Task<bool> RunAsync(UserPartition user, CancellationToken cancellationToken)
     {

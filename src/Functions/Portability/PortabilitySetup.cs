@@ -1,9 +1,8 @@
 using Microsoft.Extensions.Options;
-using Serverless.Functions.Missions;
+using Serverless.Functions.Portability.Kinds;
 using Serverless.Functions.Storage;
 using Serverless.Storage.Conversations;
 using Serverless.Storage.Lifecycle;
-using Serverless.Storage.Missions;
 using Serverless.Storage.Portability;
 using Serverless.Storage.Users;
 
@@ -21,13 +20,16 @@ public static class PortabilitySetup
         services.AddSingleton(p => new PortabilityJobStore(
             p.GetRequiredService<AppTables>().Users, p.GetRequiredService<AppContainers>().Payloads, p.GetRequiredService<ExpiryIndex>(), p.GetRequiredService<TimeProvider>()));
         services.AddSingleton(p => new ConversationPort(p.GetRequiredService<AppTables>().Users, p.GetRequiredService<MessageStore>(), p.GetRequiredService<ExpiryIndex>()));
+
+        // The kinds carried beside conversations, in bundle order: one port each.
+        services.AddSingleton<IBundleKindPort, SettingPort>();
+        services.AddSingleton<IBundleKindPort, MissionPort>();
         services.AddSingleton(p => new BundleExporter(
             p.GetRequiredService<PortabilityJobStore>(), p.GetRequiredService<ThreadStore>(), p.GetRequiredService<ConversationPort>(), p.GetRequiredService<SummaryStore>(),
-            p.GetRequiredService<SettingsStore>(), p.GetRequiredService<MissionStore>()));
+            p.GetServices<IBundleKindPort>()));
         services.AddSingleton(p => new BundleImporter(
             p.GetRequiredService<PortabilityJobStore>(), p.GetRequiredService<ThreadStore>(), p.GetRequiredService<ConversationPort>(), p.GetRequiredService<SummaryStore>(),
-            p.GetRequiredService<SettingsStore>(), p.GetRequiredService<MissionStore>(), p.GetRequiredService<MissionFiring>(), p.GetRequiredService<MissionSecretProtector>(),
-            p.GetRequiredService<IOptions<MissionOptions>>(), p.GetRequiredService<IOptions<PortabilityOptions>>(), p.GetRequiredService<TimeProvider>()));
+            p.GetServices<IBundleKindPort>(), p.GetRequiredService<IOptions<PortabilityOptions>>()));
         services.AddSingleton<PortabilityJobRunner>();
         services.AddSingleton<IPortabilityJobRunner>(p => new DeferredPortabilityJobRunner(p));
         return services;

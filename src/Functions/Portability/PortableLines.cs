@@ -77,6 +77,21 @@ public static class PortableLines
     public static string? ShaOf(JsonElement? json) =>
         json is { ValueKind: not JsonValueKind.Null } value ? BundleFormat.Sha256Hex(JsonSerializer.SerializeToUtf8Bytes(value)) : null;
 
+    /// <summary>Whether a stored resource's line equals a bundle's line (their canonical JSON).</summary>
+    public static bool Same<T>(T stored, T line) =>
+        JsonSerializer.Serialize(stored, BundleManifest.JsonOptions) == JsonSerializer.Serialize(line, BundleManifest.JsonOptions);
+
+    /// <summary>
+    /// The id a copy gets under <c>keepBoth</c>: the id cut to 55 characters, '-', 8 hex digits of the content hash
+    /// (the same for the same content, so a second import finds it).
+    /// </summary>
+    public static string KeepBothId(string id, string hash)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        ArgumentNullException.ThrowIfNull(hash);
+        return (id.Length > 55 ? id[..55] : id) + "-" + hash[..8];
+    }
+
     /// <summary>Decodes a blob file's text, refusing bytes that are not UTF-8.</summary>
     public static string Text(byte[] bytes) => StrictUtf8.GetString(bytes);
 }
