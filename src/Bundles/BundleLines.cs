@@ -19,6 +19,24 @@ public static class BundleKinds
 
     /// <summary>Missions: <see cref="MissionLine"/>.</summary>
     public const string Mission = "mission";
+
+    /// <summary>Memories (agent state).</summary>
+    public const string Memory = "memory";
+
+    /// <summary>Runs: tool calls, automation runs, agent tasks.</summary>
+    public const string Run = "run";
+
+    /// <summary>Events: analytics and usage events.</summary>
+    public const string Event = "event";
+
+    /// <summary>Records: JSON documents in collections.</summary>
+    public const string Record = "record";
+
+    /// <summary>Artifacts: files with their content as blob files.</summary>
+    public const string Artifact = "artifact";
+
+    /// <summary>Integrations: provider configurations (secrets only under a user's passphrase).</summary>
+    public const string Integration = "integration";
 }
 
 /// <summary>A line of <c>kinds/thread.ndjson</c>.</summary>
