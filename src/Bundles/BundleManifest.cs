@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Serverless.Bundles;
 
@@ -18,7 +19,10 @@ public sealed record BundleManifest(
     IReadOnlyList<BundleKindEntry> Kinds,
     IReadOnlyList<BundleBlobEntry> Blobs)
 {
-    /// <summary>The strict JSON options of manifests and of lines: camelCase, unknown members refused.</summary>
+    /// <summary>
+    /// The strict JSON options of manifests and of lines: camelCase, unknown members refused, a member whose type is not
+    /// nullable required and never null; a nullable member optional (absent reads as null), as the format says.
+    /// </summary>
     public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
@@ -26,7 +30,20 @@ public sealed record BundleManifest(
         RespectNullableAnnotations = true,
         RespectRequiredConstructorParameters = true,
         Converters = { new BundleTimestampConverter() },
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { NullableMembersAreOptional } },
     };
+
+    /// <summary>Required constructor parameters stay required only when null is not a legal value for them.</summary>
+    private static void NullableMembersAreOptional(JsonTypeInfo type)
+    {
+        foreach (var property in type.Properties)
+        {
+            if (property.IsRequired && property.AssociatedParameter is { IsNullable: true })
+            {
+                property.IsRequired = false;
+            }
+        }
+    }
 
     /// <summary>The entry of <paramref name="kind"/>, or null.</summary>
     public BundleKindEntry? Kind(string kind) => Kinds.FirstOrDefault(k => k.Kind == kind);

@@ -48,6 +48,23 @@ public sealed class BundleReaderTests
         Assert.Equal("2026-11-30T13:00:00.0000000Z", BundleFormat.Timestamp(new DateTimeOffset(2026, 11, 30, 14, 0, 0, TimeSpan.FromHours(1))));
     }
 
+    [Fact]
+    public void Optional_members_may_be_absent_or_null_but_required_ones_and_unknown_ones_are_refused()
+    {
+        var minimal = BundleReader.Parse<ThreadLine>("thread", Line("""{"id":"t1","createdAt":"2026-11-30T13:00:00Z"}"""));
+        Assert.Equal(("t1", null, null, null), (minimal.Id, minimal.Title, minimal.ParentThreadId, minimal.NextSequence));
+        var nulls = BundleReader.Parse<ThreadLine>("thread", Line("""{"id":"t1","title":null,"starred":null,"createdAt":"2026-11-30T13:00:00Z"}"""));
+        Assert.Equal(minimal, nulls);
+
+        var noCreatedAt = Assert.Throws<BundleException>(() => BundleReader.Parse<ThreadLine>("thread", Line("""{"id":"t1"}""")));
+        Assert.Equal(BundleErrors.Line, noCreatedAt.Code);
+        Assert.Contains("kinds/thread.ndjson line 7", noCreatedAt.Message, StringComparison.Ordinal);
+        Assert.Equal(BundleErrors.Line, Assert.Throws<BundleException>(() => BundleReader.Parse<ThreadLine>("thread", Line("""{"id":null,"createdAt":"2026-11-30T13:00:00Z"}"""))).Code);
+        Assert.Equal(BundleErrors.Line, Assert.Throws<BundleException>(() => BundleReader.Parse<ThreadLine>("thread", Line("""{"id":"t1","createdAt":"2026-11-30T13:00:00Z","titel":"x"}"""))).Code);
+    }
+
+    private static BundleLine Line(string json) => new(7, Encoding.UTF8.GetBytes(json));
+
     [Theory]
     [InlineData("../evil.ndjson")]
     [InlineData("/etc/passwd")]
