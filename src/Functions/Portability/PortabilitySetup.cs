@@ -24,6 +24,7 @@ public static class PortabilitySetup
         // The kinds carried beside conversations, in bundle order: one port each.
         services.AddSingleton<IBundleKindPort, SettingPort>();
         services.AddSingleton<IBundleKindPort, MissionPort>();
+        services.AddSingleton<IBundleKindPort, RecordPort>();
         services.AddSingleton(p => new BundleExporter(
             p.GetRequiredService<PortabilityJobStore>(), p.GetRequiredService<ThreadStore>(), p.GetRequiredService<ConversationPort>(), p.GetRequiredService<SummaryStore>(),
             p.GetServices<IBundleKindPort>()));
