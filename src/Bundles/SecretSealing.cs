@@ -46,8 +46,12 @@ public sealed class SecretSealing
         this.passphrase = passphrase;
     }
 
-    /// <summary>Whether <paramref name="passphrase"/> is acceptable: 12 to 1,024 characters.</summary>
-    public static bool IsPassphrase(string? passphrase) => passphrase is { Length: >= MinPassphraseChars and <= MaxPassphraseChars };
+    /// <summary>
+    /// Whether <paramref name="passphrase"/> is acceptable: 12 to 1,024 printable ASCII characters (an import takes it in
+    /// an HTTP header, which carries nothing else reliably).
+    /// </summary>
+    public static bool IsPassphrase(string? passphrase) =>
+        passphrase is { Length: >= MinPassphraseChars and <= MaxPassphraseChars } && passphrase.All(c => c is >= '\x20' and <= '\x7E');
 
     /// <summary>Whether <paramref name="text"/> has the form of a sealed value (it may still not open).</summary>
     public static bool IsSealed(string? text) => Parse(text) is not null;

@@ -51,7 +51,7 @@ public static class PortableKinds
         new(UserDataKinds.RecordMeta, BundleKinds.Record, "record quota counters, rebuilt from the record lines"),
         new(UserDataKinds.Artifact, null, NotYet),
         new(UserDataKinds.Autosave, null, "crash-recovery state of open clients, minutes old by design; not worth moving"),
-        new(UserDataKinds.Integration, null, NotYet + "; secrets would need the user's own key to travel"),
+        new(UserDataKinds.Integration, BundleKinds.Integration, "one line per integration; secrets only sealed under the user's passphrase (else left out and counted)"),
     ];
 
     /// <summary>The bundle kinds that carry data.</summary>
