@@ -29,6 +29,7 @@ public static class PortableKinds
         new(UserDataKinds.Segment, BundleKinds.Message, "archived messages are exported as messages (the thread's archived flag travels; its packing does not)"),
         new(UserDataKinds.Summary, BundleKinds.Summary, "one line per summary"),
         new(UserDataKinds.Setting, BundleKinds.Setting, "one line per setting"),
+        new(UserDataKinds.Artifact, BundleKinds.Artifact, "one line per artifact, its raw content as a blob file; list index copies rebuilt from the line, upload reservations not carried"),
         new(UserDataKinds.Mission, BundleKinds.Mission, "the definition, never the signing secret (an import issues a new one)"),
         new(UserDataKinds.MissionRun, null, "the delivery log of this deployment's webhooks, not the user's content; not carried in version 1"),
         new(UserDataKinds.Idempotency, null, "24-hour protocol records of requests to this deployment"),
@@ -49,7 +50,6 @@ public static class PortableKinds
         new(UserDataKinds.RecordStatus, null, "record list copies, rebuilt from records once they are carried"),
         new(UserDataKinds.RecordParent, null, "record list copies, rebuilt from records once they are carried"),
         new(UserDataKinds.RecordMeta, null, "record quota counters, rebuilt from records once they are carried"),
-        new(UserDataKinds.Artifact, null, NotYet),
         new(UserDataKinds.Autosave, null, "crash-recovery state of open clients, minutes old by design; not worth moving"),
         new(UserDataKinds.Integration, null, NotYet + "; secrets would need the user's own key to travel"),
     ];
