@@ -330,7 +330,7 @@ public static class ArtifactEndpoints
         upload.Starred ? null : upload.ExpiresAt ?? DefaultExpiry(upload.Kind, now, settings);
 
     /// <summary>A kind's default expiry for an artifact uploaded at <paramref name="createdAt"/>: snapshots expire, other kinds do not.</summary>
-    private static DateTimeOffset? DefaultExpiry(string kind, DateTimeOffset createdAt, ArtifactOptions settings) =>
+    public static DateTimeOffset? DefaultExpiry(string kind, DateTimeOffset createdAt, ArtifactOptions settings) =>
         kind == ArtifactUpload.SnapshotKind ? createdAt + settings.SnapshotRetention : null;
 
     /// <summary>

@@ -91,7 +91,7 @@ public sealed partial record ArtifactUpload(string Kind, string Name, string? Pa
         }
 
         var contentType = request.ContentType is { Length: > 0 } given ? given : DefaultContentType;
-        if (contentType.Length > MaxContentTypeChars || !MediaTypeHeaderValue.TryParse(contentType, out _))
+        if (!IsContentType(contentType))
         {
             errors["Content-Type"] = [$"Content-Type must be a media type of at most {MaxContentTypeChars} characters."];
         }
@@ -152,6 +152,9 @@ public sealed partial record ArtifactUpload(string Kind, string Name, string? Pa
         // UnescapeDataString leaves invalid UTF-8 escapes as they are; a replacement character means the client sent broken bytes.
         return IsName(decoded) && !decoded.Contains('\uFFFD', StringComparison.Ordinal) ? decoded : null;
     }
+
+    /// <summary>Whether <paramref name="contentType"/> is a content type an artifact keeps: a media type of at most <see cref="MaxContentTypeChars"/> characters.</summary>
+    public static bool IsContentType(string contentType) => contentType.Length <= MaxContentTypeChars && MediaTypeHeaderValue.TryParse(contentType, out _);
 
     /// <summary>Whether <paramref name="kind"/> is a kind name: 1 to 32 of a-z 0-9 . _ - starting with a letter.</summary>
     public static bool IsKind(string kind) => KindPattern().IsMatch(kind);

@@ -66,16 +66,14 @@ public sealed class KindExport
     {
         ArgumentNullException.ThrowIfNull(open);
         var part = PortabilityJobStore.PartBlobOf(User, Job.Id, BlobPart(sha256));
+
+        // A part exists only whole (committed at the end of the upload), so one found here was staged by this job before.
         if (await jobs.LengthAsync(part, cancellationToken).ConfigureAwait(false) is null)
         {
             var content = await open(cancellationToken).ConfigureAwait(false);
             await using (content.ConfigureAwait(false))
             {
-                var output = await jobs.OpenWriteAsync(part, cancellationToken).ConfigureAwait(false);
-                await using (output.ConfigureAwait(false))
-                {
-                    await content.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
-                }
+                await jobs.UploadAsync(part, content, cancellationToken).ConfigureAwait(false);
             }
         }
 

@@ -23,6 +23,7 @@ public static class PortabilitySetup
 
         // The kinds carried beside conversations, in bundle order: one port each.
         services.AddSingleton<IBundleKindPort, SettingPort>();
+        services.AddSingleton<IBundleKindPort, ArtifactPort>();
         services.AddSingleton<IBundleKindPort, MissionPort>();
         services.AddSingleton<IBundleKindPort, MemoryPort>();
         services.AddSingleton<IBundleKindPort, RunPort>();

@@ -4,6 +4,7 @@ using Serverless.Bundles;
 using Serverless.Functions.Api;
 using Serverless.Functions.Conversations;
 using Serverless.Functions.Missions;
+using Serverless.Storage.Artifacts;
 using Serverless.Storage.Conversations;
 using Serverless.Storage.Events;
 using Serverless.Storage.Memories;
@@ -87,6 +88,14 @@ public static class PortableLines
         ArgumentNullException.ThrowIfNull(r);
         var e = r.Event;
         return new(e.Id, e.Type, e.Time, Parse(e.PropertiesJson), e.Model, e.PromptTokens, e.CompletionTokens, e.Cost, e.DurationMs, e.ThreadId, r.ReceivedAt);
+    }
+
+    /// <summary>An artifact's line: its metadata, and its raw content as the blob file named by the content's SHA-256.</summary>
+    public static ArtifactLine Artifact(ArtifactRecord a)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        return new(a.Id, a.Kind, a.Name, a.Content.ContentType, BundleFormat.BlobFile(a.Content.Sha256), a.CreatedAt, a.Content.RawBytes, a.Parent, a.Starred,
+            ArtifactLine.Expiry(a.ExpiresAt), a.UpdatedAt);
     }
 
     /// <summary>The canonical bytes of a message line: texts replaced by their SHA-256, so inline and file forms compare equal.</summary>

@@ -83,35 +83,60 @@ public sealed partial class ArtifactStore
     /// </summary>
     /// <exception cref="ArtifactQuotaExceededException">The reservation lapsed and the quota no longer has room.</exception>
     /// <exception cref="RequestFailedException">409 at <see cref="ExtraActionIndex"/>: <paramref name="extra"/>'s row exists (a race on an idempotency key).</exception>
-    public async Task<ArtifactRecord> CommitAsync(UserPartition user, ArtifactRecord artifact, QuotaReservation reservation, long quotaBytes, TableTransactionAction? extra, CancellationToken cancellationToken)
+    public Task<ArtifactRecord> CommitAsync(UserPartition user, ArtifactRecord artifact, QuotaReservation reservation, long quotaBytes, TableTransactionAction? extra, CancellationToken cancellationToken) =>
+        CommitRowsAsync(user, artifact, replacing: null, reservation, quotaBytes, extra, cancellationToken);
+
+    /// <summary>
+    /// Writes an artifact carried by a bundle, with its own id and times: quota reserved for its length (less what
+    /// <paramref name="replacing"/> frees), <paramref name="content"/> streamed into a fresh blob (compressed as an upload
+    /// of its type is), then its rows committed with the reservation's release, in place of <paramref name="replacing"/>'s
+    /// rows (under their ETag) when given, whose blob is deleted last. A failure on the way leaves what was there, gives
+    /// the reservation back, and at most a blob no row references (the orphan sweep's).
+    /// </summary>
+    /// <param name="user">The user.</param>
+    /// <param name="artifactId">The artifact's id (its content folder).</param>
+    /// <param name="rawBytes">The content's length, as the bundle lists it.</param>
+    /// <param name="contentType">The content type (it decides the codec).</param>
+    /// <param name="content">The raw content; a stream that checks itself (a bundle's blob) fails its last read when it is not what was listed.</param>
+    /// <param name="artifact">The record to write, given the written content.</param>
+    /// <param name="replacing">The artifact with this id that the import overwrites, or null for a new one.</param>
+    /// <param name="quota">The quota's settings.</param>
+    /// <param name="cancellationToken">Cancels.</param>
+    /// <exception cref="ArtifactQuotaExceededException">The quota does not have room.</exception>
+    /// <exception cref="ArtifactUploadsBusyException">The user has the most uploads in flight.</exception>
+    /// <exception cref="RequestFailedException">409 or 412 on the artifact's row: it was created or changed meanwhile.</exception>
+    public async Task<ArtifactRecord> ImportAsync(
+        UserPartition user, string artifactId, long rawBytes, string contentType, Stream content, Func<PayloadReference, ArtifactRecord> artifact, ArtifactRecord? replacing,
+        ArtifactQuota quota, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(artifact);
-        ArgumentNullException.ThrowIfNull(reservation);
-        if (artifact.ExpiresAt is { } expiresAt)
+        ArgumentNullException.ThrowIfNull(quota);
+        var needed = Math.Max(0, rawBytes - (replacing?.Content.RawBytes ?? 0));
+        var reservation = await ReserveAsync(user, needed, needed, quota.MaxBytesPerUser, quota.MaxUploadsInFlight, quota.ReservationLifetime, cancellationToken).ConfigureAwait(false);
+        PayloadReference? written = null;
+        var committed = false;
+        try
         {
-            await expiry.ScheduleRowsAsync(user, RetentionRules.Artifact, expiresAt, cancellationToken).ConfigureAwait(false);
+            written = await WriteContentAsync(user, artifactId, content, contentType, cancellationToken).ConfigureAwait(false);
+            var record = await CommitRowsAsync(user, artifact(written), replacing, reservation, quota.MaxBytesPerUser, extra: null, cancellationToken).ConfigureAwait(false);
+            committed = true;
+            if (replacing is not null)
+            {
+                await DiscardContentAsync(replacing.Content).ConfigureAwait(false);
+            }
+
+            return record;
         }
-
-        for (var attempt = 1; ; attempt++)
+        finally
         {
-            var actions = new List<TableTransactionAction>();
-            if (extra is not null)
+            if (!committed)
             {
-                actions.Add(extra);
-            }
+                if (written is not null)
+                {
+                    await DiscardContentAsync(written).ConfigureAwait(false);
+                }
 
-            var own = actions.Count;
-            actions.AddRange(ArtifactEntities.Rows(user, artifact).Select(row => new TableTransactionAction(TableTransactionActionType.Add, row)));
-            actions.Add(await reservations.CommitActionAsync(user, reservation, artifact.Content.RawBytes, quotaBytes, cancellationToken).ConfigureAwait(false));
-            try
-            {
-                var etags = await table.SubmitAsync(actions, cancellationToken).ConfigureAwait(false);
-                return artifact with { ETag = etags[own] ?? default };
-            }
-            catch (RequestFailedException e) when (e.Status is 409 or 412 && e.FailedActionIndex() == actions.Count - 1 && attempt < MaxTries)
-            {
-                // Another upload of the user reserved or committed meanwhile: decide again on the row as it is now.
-                await Backoff.DelayAsync(attempt, cancellationToken).ConfigureAwait(false);
+                await reservations.ReleaseAsync(user, reservation, CancellationToken.None).ConfigureAwait(false);
             }
         }
     }
@@ -279,6 +304,63 @@ public sealed partial class ArtifactStore
     /// <summary>The filter of the user's artifact rows themselves (not their index copies nor the reservations), newest first.</summary>
     internal static string OwnRows(UserPartition user) =>
         TableClient.CreateQueryFilter($"PartitionKey eq {user.Key} and RowKey ge {UserRowKeys.Artifacts} and RowKey lt {UserRowKeys.ArtifactsEnd}");
+
+    /// <summary>
+    /// Commits an artifact's rows (in place of <paramref name="replacing"/>'s, under its ETag, when given), the removal of
+    /// its reservation and <paramref name="extra"/> (at <see cref="ExtraActionIndex"/>) in one transaction; expiring
+    /// artifacts are scheduled first. A reservation race is decided again.
+    /// </summary>
+    private async Task<ArtifactRecord> CommitRowsAsync(
+        UserPartition user, ArtifactRecord artifact, ArtifactRecord? replacing, QuotaReservation reservation, long quotaBytes, TableTransactionAction? extra, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(artifact);
+        ArgumentNullException.ThrowIfNull(reservation);
+        if (artifact.ExpiresAt is { } expiresAt)
+        {
+            await expiry.ScheduleRowsAsync(user, RetentionRules.Artifact, expiresAt, cancellationToken).ConfigureAwait(false);
+        }
+
+        var added = artifact.Content.RawBytes - (replacing?.Content.RawBytes ?? 0);
+        for (var attempt = 1; ; attempt++)
+        {
+            var actions = new List<TableTransactionAction>();
+            if (extra is not null)
+            {
+                actions.Add(extra);
+            }
+
+            var own = actions.Count;
+            actions.AddRange(RowActions(user, artifact, replacing));
+            actions.Add(await reservations.CommitActionAsync(user, reservation, added, quotaBytes, cancellationToken).ConfigureAwait(false));
+            try
+            {
+                var etags = await table.SubmitAsync(actions, cancellationToken).ConfigureAwait(false);
+                return artifact with { ETag = etags[own] ?? default };
+            }
+            catch (RequestFailedException e) when (e.Status is 409 or 412 && e.FailedActionIndex() == actions.Count - 1 && attempt < MaxTries)
+            {
+                // Another upload of the user reserved or committed meanwhile: decide again on the row as it is now.
+                await Backoff.DelayAsync(attempt, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>The writes of an artifact's rows: added; or in place of <paramref name="replacing"/>'s (its own row under its ETag, copies it no longer has deleted).</summary>
+    private static IEnumerable<TableTransactionAction> RowActions(UserPartition user, ArtifactRecord artifact, ArtifactRecord? replacing)
+    {
+        var rows = ArtifactEntities.Rows(user, artifact).ToList();
+        if (replacing is null)
+        {
+            return rows.Select(row => new TableTransactionAction(TableTransactionActionType.Add, row));
+        }
+
+        var kept = rows.Select(r => r.RowKey).ToHashSet(StringComparer.Ordinal);
+        return rows.Select((row, i) => i == 0
+                ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, row, replacing.ETag)
+                : new TableTransactionAction(TableTransactionActionType.UpsertReplace, row))
+            .Concat(ArtifactEntities.RowKeys(replacing).Where(key => !kept.Contains(key))
+                .Select(key => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(user.Key, key), ETag.All)));
+    }
 
     /// <summary>Deletes the rows; an index copy already gone (a purge that stopped between pages) is left out and the rest sent again.</summary>
     private async Task DeleteRowsAsync(List<TableTransactionAction> actions, CancellationToken cancellationToken)

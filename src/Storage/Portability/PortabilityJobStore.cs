@@ -104,6 +104,17 @@ public sealed class PortabilityJobStore(TableClient table, BlobContainerClient c
     public async Task UploadAsync(string blobName, BinaryData content, CancellationToken cancellationToken) =>
         await container.GetBlobClient(blobName).UploadAsync(content, overwrite: true, cancellationToken).ConfigureAwait(false);
 
+    /// <summary>
+    /// Uploads a staged part from a stream (overwritten) in blocks of 4 MiB, one at a time (memory: one block), committed
+    /// only once the stream has been read to its end: an upload that fails or is cancelled on the way leaves no part (or
+    /// the one before), never a part cut short that a resumed job would take for done.
+    /// </summary>
+    public async Task UploadAsync(string blobName, Stream content, CancellationToken cancellationToken) =>
+        await container.GetBlobClient(blobName).UploadAsync(content, new BlobUploadOptions
+        {
+            TransferOptions = new Azure.Storage.StorageTransferOptions { MaximumConcurrency = 1, InitialTransferSize = 4 * 1024 * 1024, MaximumTransferSize = 4 * 1024 * 1024 },
+        }, cancellationToken).ConfigureAwait(false);
+
     /// <summary>The names of the job's staged parts whose name starts with <paramref name="partPrefix"/>, in name order.</summary>
     public async Task<IReadOnlyList<string>> PartsAsync(UserPartition user, string jobId, string partPrefix, CancellationToken cancellationToken)
     {

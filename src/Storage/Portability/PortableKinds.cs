@@ -16,8 +16,6 @@ public sealed record PortableKind(UserDataKind Kind, string? BundleKind, string 
 /// </summary>
 public static class PortableKinds
 {
-    private const string NotYet = "not carried by bundle version 1 yet";
-
     /// <summary>Every registered kind's place in bundles.</summary>
     public static IReadOnlyList<PortableKind> All { get; } =
     [
@@ -29,14 +27,14 @@ public static class PortableKinds
         new(UserDataKinds.Segment, BundleKinds.Message, "archived messages are exported as messages (the thread's archived flag travels; its packing does not)"),
         new(UserDataKinds.Summary, BundleKinds.Summary, "one line per summary"),
         new(UserDataKinds.Setting, BundleKinds.Setting, "one line per setting"),
+        new(UserDataKinds.Artifact, BundleKinds.Artifact, "one line per artifact, its raw content as a blob file; list index copies rebuilt from the line, upload reservations not carried"),
         new(UserDataKinds.Mission, BundleKinds.Mission, "the definition, never the signing secret (an import issues a new one)"),
         new(UserDataKinds.MissionRun, null, "the delivery log of this deployment's webhooks, not the user's content; not carried in version 1"),
         new(UserDataKinds.Idempotency, null, "24-hour protocol records of requests to this deployment"),
         new(UserDataKinds.Lifecycle, null, "legal holds, migration records and reports: the operator's records about the user"),
         new(UserDataKinds.Portability, null, "the export and import jobs themselves"),
 
-        // Kinds that arrived with agent state and artifacts after bundle version 1 was written: not exported or imported
-        // yet. Until they are, an export is not a complete copy of a user who has them (the README says so).
+        // Agent state, records and integrations: each carried by its own port (src/Functions/Portability/Kinds).
         new(UserDataKinds.Memory, BundleKinds.Memory, "one line per memory"),
         new(UserDataKinds.MemoryWord, BundleKinds.Memory, "the memory word index, rebuilt from the memory line as a PUT builds it"),
         new(UserDataKinds.Run, BundleKinds.Run, "one line per run, status kept; long input, output and error as blob files"),
@@ -49,7 +47,6 @@ public static class PortableKinds
         new(UserDataKinds.RecordStatus, BundleKinds.Record, "record list copies, rebuilt from the record lines"),
         new(UserDataKinds.RecordParent, BundleKinds.Record, "record list copies, rebuilt from the record lines"),
         new(UserDataKinds.RecordMeta, BundleKinds.Record, "record quota counters, rebuilt from the record lines"),
-        new(UserDataKinds.Artifact, null, NotYet),
         new(UserDataKinds.Autosave, null, "crash-recovery state of open clients, minutes old by design; not worth moving"),
         new(UserDataKinds.Integration, BundleKinds.Integration, "one line per integration; secrets only sealed under the user's passphrase (else left out and counted)"),
     ];

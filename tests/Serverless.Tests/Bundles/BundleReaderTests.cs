@@ -99,6 +99,31 @@ public sealed class BundleReaderTests
     }
 
     [Fact]
+    public async Task A_blob_streams_whole_and_checked_and_one_whose_bytes_differ_fails_at_its_end()
+    {
+        var content = System.Security.Cryptography.RandomNumberGenerator.GetBytes(3 * 1024 * 1024 + 7);
+        var tampered = content.ToArray();
+        tampered[^1] ^= 1;
+        foreach (var (stored, ok) in new[] { (content, true), (tampered, false) })
+        {
+            var file = BundleFormat.BlobFile(Sha(content));
+            var zip = Build(extra: (file, stored), manifest: m => m.Replace("\"blobs\":[]", $"\"blobs\":[{{\"file\":\"{file}\",\"sha256\":\"{Sha(content)}\",\"bytes\":{content.Length}}}]", StringComparison.Ordinal));
+            await using var reader = await BundleReader.OpenAsync(zip, Known, BundleLimits.Default, default);
+            await using var blob = await reader.OpenBlobAsync(file, default);
+            using var copy = new MemoryStream();
+            if (ok)
+            {
+                await blob.CopyToAsync(copy);
+                Assert.Equal(content, copy.ToArray());
+            }
+            else
+            {
+                Assert.Equal(BundleErrors.Checksum, (await Assert.ThrowsAsync<BundleException>(() => blob.CopyToAsync(copy))).Code);
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_line_count_that_differs_from_the_manifest_fails()
     {
         var lines = "{\"id\":\"a\"}\n"u8.ToArray();

@@ -31,7 +31,8 @@ public sealed class CliPortabilityTests(CliServer server) : IClassFixture<CliSer
         Assert.Equal((2L, 0L, 0L), report["thread"]);
         Assert.Equal((5L, 0L, 0L), report["message"]);
         Assert.Equal((6L, 0L, 0L), report["setting"]);
-        Assert.Equal(2, run.Json.GetProperty("conversion").GetProperty("leftOut").GetProperty("artifact").GetInt64());
+        Assert.Equal((2L, 0L, 0L), report["artifact"]);
+        Assert.False(run.Json.GetProperty("conversion").GetProperty("leftOut").TryGetProperty("artifact", out _));
 
         using var http = server.ClientFor(user);
         var thread = await http.GetFromJsonAsync<JsonElement>("/api/v1/threads/s-1");
@@ -51,6 +52,7 @@ public sealed class CliPortabilityTests(CliServer server) : IClassFixture<CliSer
         Assert.Equal((0L, 2L, 0L), second["thread"]);
         Assert.Equal((0L, 5L, 0L), second["message"]);
         Assert.Equal((0L, 6L, 0L), second["setting"]);
+        Assert.Equal((0L, 2L, 0L), second["artifact"]);
     }
 
     [Fact]

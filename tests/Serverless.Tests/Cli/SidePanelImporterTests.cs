@@ -103,11 +103,11 @@ public sealed class SidePanelImporterTests : IDisposable
         var db = SidePanelFixture.Create(scratch.Folder);
         var bundle = await BundleContent.OfAsync(new SidePanelImporter([db]), scratch.Folder, BundleCheck.ServerKinds);
 
-        Assert.Equal(["message", "thread"], bundle.Manifest.Kinds.Select(k => k.Kind).Order(StringComparer.Ordinal));
-        Assert.Equal(2, bundle.Conversion["leftOut"]!["artifact"]!.GetValue<long>());
+        Assert.Equal(["artifact", "message", "thread"], bundle.Manifest.Kinds.Select(k => k.Kind).Order(StringComparer.Ordinal));
+        Assert.Null(bundle.Conversion["leftOut"]!["artifact"]);
         Assert.Equal(2, bundle.Conversion["leftOut"]!["event"]!.GetValue<long>());
-        // Only the long message's text is a blob: the snapshot's and recording's documents were not written.
-        Assert.Single(bundle.Manifest.Blobs);
+        // The long message's text, the snapshot's and the recording's documents are blobs; the analytics left out wrote none.
+        Assert.Equal(3, bundle.Manifest.Blobs.Count);
     }
 
     [Fact]

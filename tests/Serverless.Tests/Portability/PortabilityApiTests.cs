@@ -168,7 +168,7 @@ public sealed class PortabilityApiTests
         return job;
     }
 
-    private static async Task<HttpResponseMessage> Post(HttpClient client, byte[] bundle, string conflict = "skip")
+    internal static async Task<HttpResponseMessage> Post(HttpClient client, byte[] bundle, string conflict = "skip")
     {
         using var content = new ByteArrayContent(bundle);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/zip");

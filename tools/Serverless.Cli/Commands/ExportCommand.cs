@@ -74,7 +74,7 @@ internal static class BundleCheck
     /// </summary>
     public static IReadOnlySet<string> ServerKinds { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        BundleKinds.Thread, BundleKinds.Message, BundleKinds.Summary, BundleKinds.Setting, BundleKinds.Mission,
+        BundleKinds.Thread, BundleKinds.Message, BundleKinds.Summary, BundleKinds.Setting, BundleKinds.Mission, BundleKinds.Artifact,
     };
 
     /// <summary>Every kind the importers write (the server kinds and those still to come).</summary>
