@@ -31,7 +31,8 @@ public sealed class CliPortabilityTests(CliServer server) : IClassFixture<CliSer
         Assert.Equal((2L, 0L, 0L), report["thread"]);
         Assert.Equal((5L, 0L, 0L), report["message"]);
         Assert.Equal((6L, 0L, 0L), report["setting"]);
-        Assert.Equal(2, run.Json.GetProperty("conversion").GetProperty("leftOut").GetProperty("artifact").GetInt64());
+        Assert.Equal((2L, 0L, 0L), report["artifact"]);
+        Assert.Equal((2L, 0L, 0L), report["event"]);
 
         using var http = server.ClientFor(user);
         var thread = await http.GetFromJsonAsync<JsonElement>("/api/v1/threads/s-1");
@@ -127,7 +128,7 @@ public sealed class CliPortabilityTests(CliServer server) : IClassFixture<CliSer
     [Fact]
     public async Task ADryRun_ConvertsWithoutLogin_AndReportsTheConversion()
     {
-        var run = await cli.RunAsync("import", "--from", "sidepanel", SidePanelFixture.Create(cli.Folder), "--dry-run", "--all-kinds", "--json");
+        var run = await cli.RunAsync("import", "--from", "sidepanel", SidePanelFixture.Create(cli.Folder), "--dry-run", "--json");
         Assert.True(run.ExitCode == ExitCodes.Ok, run.ToString());
         var kinds = run.Json.GetProperty("conversion").GetProperty("kinds");
         Assert.Equal(2, kinds.GetProperty("thread").GetInt64());
@@ -137,7 +138,7 @@ public sealed class CliPortabilityTests(CliServer server) : IClassFixture<CliSer
 
         var human = await cli.RunAsync("import", "--from", "sidepanel", SidePanelFixture.Create(cli.Folder), "--dry-run");
         Assert.Equal(ExitCodes.Ok, human.ExitCode);
-        Assert.Contains("left out", human.Stdout, StringComparison.Ordinal);
+        Assert.Contains("in the bundle", human.Stdout, StringComparison.Ordinal);
         Assert.Contains("Dry run", human.Stdout, StringComparison.Ordinal);
     }
 

@@ -98,19 +98,6 @@ public sealed class SidePanelImporterTests : IDisposable
     }
 
     [Fact]
-    public async Task OnlyTheServersKinds_LeavesTheOthersOut_AndSaysHowMany()
-    {
-        var db = SidePanelFixture.Create(scratch.Folder);
-        var bundle = await BundleContent.OfAsync(new SidePanelImporter([db]), scratch.Folder, BundleCheck.ServerKinds);
-
-        Assert.Equal(["message", "thread"], bundle.Manifest.Kinds.Select(k => k.Kind).Order(StringComparer.Ordinal));
-        Assert.Equal(2, bundle.Conversion["leftOut"]!["artifact"]!.GetValue<long>());
-        Assert.Equal(2, bundle.Conversion["leftOut"]!["event"]!.GetValue<long>());
-        // Only the long message's text is a blob: the snapshot's and recording's documents were not written.
-        Assert.Single(bundle.Manifest.Blobs);
-    }
-
-    [Fact]
     public async Task TheSameFiles_GiveTheSameBundleContent()
     {
         var db = SidePanelFixture.Create(scratch.Folder);
