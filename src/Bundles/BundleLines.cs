@@ -20,13 +20,13 @@ public static class BundleKinds
     /// <summary>Missions: <see cref="MissionLine"/>.</summary>
     public const string Mission = "mission";
 
-    /// <summary>Memories (agent state).</summary>
+    /// <summary>Memories (agent state): <see cref="MemoryLine"/>.</summary>
     public const string Memory = "memory";
 
-    /// <summary>Runs: tool calls, automation runs, agent tasks.</summary>
+    /// <summary>Runs: tool calls, automation runs, agent tasks: <see cref="RunLine"/>.</summary>
     public const string Run = "run";
 
-    /// <summary>Events: analytics and usage events.</summary>
+    /// <summary>Events: analytics and usage events: <see cref="EventLine"/>.</summary>
     public const string Event = "event";
 
     /// <summary>Records: JSON documents in collections.</summary>

@@ -67,36 +67,9 @@ public static class EventEndpoints
                 continue;
             }
 
-            var before = errors.Count;
-            if (e.Id is not { Length: >= 1 and <= 128 } id || id.Any(c => c < 0x21 || c > 0x7E))
+            if (Validate(errors, prefix, e, latest) is { } valid)
             {
-                errors[prefix + "id"] = ["id is required: 1 to 128 visible ASCII characters."];
-            }
-
-            if (!AgentValidation.IsName(e.Type))
-            {
-                errors[prefix + "type"] = ["type is required: a lower-case name (a letter, then up to 63 of a-z 0-9 _ . : -)."];
-            }
-
-            if (e.Time is not { } at || at > latest || at.Year < 2000)
-            {
-                errors[prefix + "time"] = ["time is required: when it happened, from the year 2000 to at most 5 minutes ahead of the server."];
-            }
-
-            var properties = AgentValidation.SmallObject(errors, prefix + "properties", e.Properties);
-            AgentValidation.Text(errors, prefix + "model", e.Model, ConversationLimits.MaxModelChars);
-            AgentValidation.Count(errors, prefix + "promptTokens", e.PromptTokens, ConversationLimits.MaxTokensPerMessage);
-            AgentValidation.Count(errors, prefix + "completionTokens", e.CompletionTokens, ConversationLimits.MaxTokensPerMessage);
-            AgentValidation.Cost(errors, prefix + "cost", e.Cost, ConversationLimits.MaxCostPerMessage);
-            AgentValidation.Count(errors, prefix + "durationMs", e.DurationMs, (long)TimeSpan.FromDays(7).TotalMilliseconds);
-            if (e.ThreadId is not null && !AgentValidation.IsId(e.ThreadId))
-            {
-                errors[prefix + "threadId"] = [AgentValidation.IdRule("threadId")];
-            }
-
-            if (errors.Count == before)
-            {
-                events.Add(new NewEvent(e.Id!, e.Type!, e.Time!.Value.ToUniversalTime(), properties, e.Model, e.PromptTokens, e.CompletionTokens, e.Cost, e.DurationMs, e.ThreadId));
+                events.Add(valid);
             }
         }
 
@@ -112,6 +85,46 @@ public static class EventEndpoints
 
         var result = await store.AppendAsync(user.Partition, events, cancellationToken);
         return TypedResults.Ok(new EventBatchView(result.Stored, result.Duplicates));
+    }
+
+    /// <summary>
+    /// Checks one event as a batch does (its time at most <paramref name="latest"/>), adding to <paramref name="errors"/>
+    /// under <paramref name="prefix"/>; returns the event to store, or null when it has errors.
+    /// </summary>
+    public static NewEvent? Validate(Dictionary<string, string[]> errors, string prefix, EventWrite e, DateTimeOffset latest)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        ArgumentNullException.ThrowIfNull(e);
+        var before = errors.Count;
+        if (e.Id is not { Length: >= 1 and <= 128 } id || id.Any(c => c < 0x21 || c > 0x7E))
+        {
+            errors[prefix + "id"] = ["id is required: 1 to 128 visible ASCII characters."];
+        }
+
+        if (!AgentValidation.IsName(e.Type))
+        {
+            errors[prefix + "type"] = ["type is required: a lower-case name (a letter, then up to 63 of a-z 0-9 _ . : -)."];
+        }
+
+        if (e.Time is not { } at || at > latest || at.Year < 2000)
+        {
+            errors[prefix + "time"] = ["time is required: when it happened, from the year 2000 to at most 5 minutes ahead of the server."];
+        }
+
+        var properties = AgentValidation.SmallObject(errors, prefix + "properties", e.Properties);
+        AgentValidation.Text(errors, prefix + "model", e.Model, ConversationLimits.MaxModelChars);
+        AgentValidation.Count(errors, prefix + "promptTokens", e.PromptTokens, ConversationLimits.MaxTokensPerMessage);
+        AgentValidation.Count(errors, prefix + "completionTokens", e.CompletionTokens, ConversationLimits.MaxTokensPerMessage);
+        AgentValidation.Cost(errors, prefix + "cost", e.Cost, ConversationLimits.MaxCostPerMessage);
+        AgentValidation.Count(errors, prefix + "durationMs", e.DurationMs, (long)TimeSpan.FromDays(7).TotalMilliseconds);
+        if (e.ThreadId is not null && !AgentValidation.IsId(e.ThreadId))
+        {
+            errors[prefix + "threadId"] = [AgentValidation.IdRule("threadId")];
+        }
+
+        return errors.Count == before
+            ? new NewEvent(e.Id!, e.Type!, e.Time!.Value.ToUniversalTime(), properties, e.Model, e.PromptTokens, e.CompletionTokens, e.Cost, e.DurationMs, e.ThreadId)
+            : null;
     }
 
     /// <summary>GET events.</summary>

@@ -166,8 +166,7 @@ public static partial class MemoryEndpoints
     public static async Task<IResult> PutMemory(string scope, string @namespace, string key, MemoryPut body, HttpRequest request, HttpResponse response, CurrentUser user, MemoryStore store, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        Names(errors, scope, @namespace, key);
-        var write = Write(errors, body.Value, body.Tags, body.Source);
+        var write = Validate(errors, scope, @namespace, key, body);
         if (AgentValidation.Problem(errors) is { } invalid)
         {
             return invalid;
@@ -217,6 +216,14 @@ public static partial class MemoryEndpoints
         {
             return Problems.PreconditionFailed();
         }
+    }
+
+    /// <summary>Checks a memory as a PUT does (scope, namespace, key, value, tags, source), adding to <paramref name="errors"/>; returns what to store, or null.</summary>
+    public static MemoryWrite? Validate(Dictionary<string, string[]> errors, string scope, string @namespace, string key, MemoryPut body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        Names(errors, scope, @namespace, key);
+        return Write(errors, body.Value, body.Tags, body.Source);
     }
 
     private const string NamespaceRule = "namespace must be 1 to 8 dot-separated segments of 1 to 64 letters, digits, '_' or '-' (e.g. prefs.ui), at most 200 characters.";

@@ -8,6 +8,7 @@ using Serverless.Functions.Api;
 using Serverless.Functions.Api.OpenApi;
 using Serverless.Functions.Identity;
 using Serverless.Storage.Records;
+using Serverless.Storage.Users;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
 namespace Serverless.Functions.AgentState;
@@ -462,7 +463,8 @@ public static partial class RecordEndpoints
         }
     }
 
-    private static void Names(Dictionary<string, string[]> errors, string collection, string? id)
+    /// <summary>Adds the errors of a collection name and a record id (null: not checked).</summary>
+    internal static void Names(Dictionary<string, string[]> errors, string collection, string? id)
     {
         if (!AgentValidation.IsName(collection))
         {
@@ -475,7 +477,8 @@ public static partial class RecordEndpoints
         }
     }
 
-    private static string? Data(Dictionary<string, string[]> errors, JsonElement? data, bool required)
+    /// <summary>Adds the error of a document that is not a JSON object of at most <see cref="MaxDataBytes"/>; returns its JSON text (null when absent).</summary>
+    internal static string? Data(Dictionary<string, string[]> errors, JsonElement? data, bool required)
     {
         if (data is not { } element || element.ValueKind == JsonValueKind.Null)
         {
@@ -497,7 +500,8 @@ public static partial class RecordEndpoints
         return json;
     }
 
-    private static void Fields(Dictionary<string, string[]> errors, string? status, string? parentId, IReadOnlyDictionary<string, long>? counters, DateTimeOffset? expiresAt, TimeProvider time)
+    /// <summary>Adds the errors of a status, a parent id, counters and an expiry (null: not checked).</summary>
+    internal static void Fields(Dictionary<string, string[]> errors, string? status, string? parentId, IReadOnlyDictionary<string, long>? counters, DateTimeOffset? expiresAt, TimeProvider time)
     {
         if (status is not null && !AgentValidation.IsLabel(status))
         {
@@ -521,31 +525,39 @@ public static partial class RecordEndpoints
     }
 
     /// <summary>A 400 when the parent does not exist, is the record itself, or has the record among its ancestors (a cycle).</summary>
-    private static async Task<IResult?> ParentProblemAsync(RecordStore store, CurrentUser user, string collection, string id, string? parentId, CancellationToken cancellationToken)
+    private static async Task<IResult?> ParentProblemAsync(RecordStore store, CurrentUser user, string collection, string id, string? parentId, CancellationToken cancellationToken) =>
+        (await CheckParentAsync(store, user.Partition, collection, id, parentId, cancellationToken)).Error is { } error ? Problems.Validation("parentId", error) : null;
+
+    /// <summary>
+    /// Checks <paramref name="parentId"/> as the stored parent of record <paramref name="id"/>: the error when it does not
+    /// exist, is the record itself, has the record among its ancestors (a cycle) or would give it more than
+    /// <see cref="MaxDepth"/> ancestors; else null, and the number of ancestors the record would have.
+    /// </summary>
+    internal static async Task<(string? Error, int Ancestors)> CheckParentAsync(RecordStore store, UserPartition user, string collection, string id, string? parentId, CancellationToken cancellationToken)
     {
         var depth = 0;
         for (var ancestor = parentId; ancestor is not null; depth++)
         {
             if (ancestor == id)
             {
-                return Problems.Validation("parentId", "parentId would make the record its own ancestor.");
+                return ("parentId would make the record its own ancestor.", depth);
             }
 
             if (depth >= MaxDepth)
             {
-                return Problems.Validation("parentId", $"A record may have at most {MaxDepth} ancestors.");
+                return ($"A record may have at most {MaxDepth} ancestors.", depth);
             }
 
-            var record = await store.GetAsync(user.Partition, collection, ancestor, cancellationToken);
+            var record = await store.GetAsync(user, collection, ancestor, cancellationToken);
             if (record is null)
             {
-                return depth == 0 ? Problems.Validation("parentId", "parentId must name a record of the same collection.") : null;
+                return (depth == 0 ? "parentId must name a record of the same collection." : null, depth);
             }
 
             ancestor = record.ParentId;
         }
 
-        return null;
+        return (null, depth);
     }
 
     /// <summary>RFC 7396: objects merge member by member, null removes a member, anything else replaces.</summary>

@@ -51,30 +51,8 @@ public static class RunEndpoints
     public static async Task<IResult> CreateRun(RunCreate body, HttpRequest request, HttpResponse response, CurrentUser user, RunStore store, IdempotencyKeys keys, TimeProvider time, IOptions<JsonOptions> json, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        if (body.Id is not null && !AgentValidation.IsId(body.Id))
-        {
-            errors["id"] = [AgentValidation.IdRule("id")];
-        }
-
-        if (!AgentValidation.IsName(body.Kind))
-        {
-            errors["kind"] = ["kind is required: a lower-case name (a letter, then up to 63 of a-z 0-9 _ . : -), e.g. tool or automation."];
-        }
-
-        if (body.Name is not { Length: >= 1 and <= 200 })
-        {
-            errors["name"] = ["name is required: 1 to 200 characters."];
-        }
-
+        var (input, output, error, metadata) = Validate(errors, body);
         var status = body.Status ?? RunStatuses.Queued;
-        if (!RunStatuses.All.Contains(status))
-        {
-            errors["status"] = [$"status must be one of {string.Join(", ", RunStatuses.All)}."];
-        }
-
-        Links(errors, body.ThreadId, body.MessageSequence, body.ParentRunId, body.MissionId);
-        var (input, output, error, metadata) = Texts(errors, body.Input, body.Output, body.Error, body.Metadata);
-        Usage(errors, body.Model, body.PromptTokens, body.CompletionTokens, body.Cost);
         if (AgentValidation.Problem(errors) is { } invalid)
         {
             return invalid;
@@ -239,6 +217,40 @@ public static class RunEndpoints
 
         ETagHeaders.Set(response, run.ETag);
         return TypedResults.Ok(RunView.From(run));
+    }
+
+    /// <summary>
+    /// Checks a run as a POST does (id, kind, name, status, links, input, output, error, usage, metadata), adding to
+    /// <paramref name="errors"/>; returns the JSON texts to store.
+    /// </summary>
+    public static (string? Input, string? Output, string? Error, string? Metadata) Validate(Dictionary<string, string[]> errors, RunCreate body)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        ArgumentNullException.ThrowIfNull(body);
+        if (body.Id is not null && !AgentValidation.IsId(body.Id))
+        {
+            errors["id"] = [AgentValidation.IdRule("id")];
+        }
+
+        if (!AgentValidation.IsName(body.Kind))
+        {
+            errors["kind"] = ["kind is required: a lower-case name (a letter, then up to 63 of a-z 0-9 _ . : -), e.g. tool or automation."];
+        }
+
+        if (body.Name is not { Length: >= 1 and <= 200 })
+        {
+            errors["name"] = ["name is required: 1 to 200 characters."];
+        }
+
+        if (!RunStatuses.All.Contains(body.Status ?? RunStatuses.Queued))
+        {
+            errors["status"] = [$"status must be one of {string.Join(", ", RunStatuses.All)}."];
+        }
+
+        Links(errors, body.ThreadId, body.MessageSequence, body.ParentRunId, body.MissionId);
+        var texts = Texts(errors, body.Input, body.Output, body.Error, body.Metadata);
+        Usage(errors, body.Model, body.PromptTokens, body.CompletionTokens, body.Cost);
+        return texts;
     }
 
     private static void Links(Dictionary<string, string[]> errors, string? threadId, long? messageSequence, string? parentRunId, string? missionId)

@@ -95,30 +95,10 @@ public static class IntegrationEndpoints
         }
 
         var errors = new Dictionary<string, string[]>();
-        string? configJson = null;
-        if (body.Config.ValueKind == JsonValueKind.Object)
-        {
-            configJson = JsonSerializer.Serialize(body.Config);
-            if (Encoding.UTF8.GetByteCount(configJson) > MaxConfigBytes)
-            {
-                errors["config"] = [$"config must serialize to at most {MaxConfigBytes} bytes of JSON."];
-            }
-        }
-        else if (body.Config.ValueKind != JsonValueKind.Undefined)
-        {
-            errors["config"] = ["config must be a JSON object (or absent, to keep the current one)."];
-        }
-
+        var configJson = Config(errors, body.Config);
         foreach (var (name, value) in body.Secrets ?? [])
         {
-            if (!SecretReferences.IsSecretName(name))
-            {
-                errors[$"secrets.{name}"] = ["A secret's name is 1 to 64 of A-Z a-z 0-9 . _ - starting with a letter or digit."];
-            }
-            else if (value is { Length: 0 or > IntegrationSecrets.MaxValueChars })
-            {
-                errors[$"secrets.{name}"] = [$"A secret's value is 1 to {IntegrationSecrets.MaxValueChars} characters (null removes it)."];
-            }
+            Secret(errors, name, value);
         }
 
         if (errors.Count > 0)
@@ -203,6 +183,41 @@ public static class IntegrationEndpoints
         catch (RequestFailedException e) when (e.Status == 412)
         {
             return Problems.PreconditionFailed();
+        }
+    }
+
+    /// <summary>Adds the error of a configuration that is not a JSON object of at most <see cref="MaxConfigBytes"/>; returns its JSON text (null when absent).</summary>
+    internal static string? Config(Dictionary<string, string[]> errors, JsonElement config)
+    {
+        if (config.ValueKind == JsonValueKind.Object)
+        {
+            var json = JsonSerializer.Serialize(config);
+            if (Encoding.UTF8.GetByteCount(json) > MaxConfigBytes)
+            {
+                errors["config"] = [$"config must serialize to at most {MaxConfigBytes} bytes of JSON."];
+            }
+
+            return json;
+        }
+
+        if (config.ValueKind != JsonValueKind.Undefined)
+        {
+            errors["config"] = ["config must be a JSON object (or absent, to keep the current one)."];
+        }
+
+        return null;
+    }
+
+    /// <summary>Adds the error of a secret's name, or of its value (null: to remove it).</summary>
+    internal static void Secret(Dictionary<string, string[]> errors, string name, string? value)
+    {
+        if (!SecretReferences.IsSecretName(name))
+        {
+            errors[$"secrets.{name}"] = ["A secret's name is 1 to 64 of A-Z a-z 0-9 . _ - starting with a letter or digit."];
+        }
+        else if (value is { Length: 0 or > IntegrationSecrets.MaxValueChars })
+        {
+            errors[$"secrets.{name}"] = [$"A secret's value is 1 to {IntegrationSecrets.MaxValueChars} characters (null removes it)."];
         }
     }
 

@@ -38,6 +38,13 @@ public sealed class IntegrationSecrets(IntegrationStore store, SecretProtector p
             time.GetUtcNow());
     }
 
+    /// <summary>A stored secret's value, or null when it no longer decrypts (its key is gone). For export under the user's passphrase only.</summary>
+    public string? Reveal(UserPartition user, string provider, string name, StoredSecret secret)
+    {
+        ArgumentNullException.ThrowIfNull(secret);
+        return IsUsable(user, provider, name, secret) ? Encoding.UTF8.GetString(protector.Unprotect(secret.Cipher, Aad(user, provider, name))) : null;
+    }
+
     /// <summary>Whether a stored secret decrypts with the configured keys (false: its key is gone; it must be set again).</summary>
     public bool IsUsable(UserPartition user, string provider, string name, StoredSecret secret)
     {

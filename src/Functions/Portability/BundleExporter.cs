@@ -42,8 +42,10 @@ public sealed class BundleExporter(
             await using (stream.ConfigureAwait(false))
             {
                 var lines = new NdjsonLineWriter(stream);
-                await port.ExportAsync(new KindExport(jobs, user, job, lines), cancellationToken).ConfigureAwait(false);
+                var export = new KindExport(jobs, user, job, lines);
+                await port.ExportAsync(export, cancellationToken).ConfigureAwait(false);
                 progress[port.Kind] = lines.Count;
+                job = job with { SecretsLeftOut = (job.SecretsLeftOut ?? 0) + export.SecretsLeftOut };
             }
 
             (job, etag) = await CheckpointAsync(user, job with { Done = [.. job.Done, port.Kind], Progress = progress }, etag, cancellationToken).ConfigureAwait(false);

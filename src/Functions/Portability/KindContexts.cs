@@ -29,6 +29,12 @@ public sealed class KindExport
     /// <summary>The kind's lines.</summary>
     public NdjsonLineWriter Lines { get; }
 
+    /// <summary>Secrets the kind left out of the bundle; the job shows the count (<see cref="PortabilityJob.SecretsLeftOut"/>).</summary>
+    public long SecretsLeftOut { get; private set; }
+
+    /// <summary>Counts <paramref name="count"/> secrets left out of the bundle.</summary>
+    public void LeaveOutSecrets(long count) => SecretsLeftOut += count;
+
     /// <summary>The prefix of staged blob parts: <see cref="BundleExporter"/> adds every such part to the bundle.</summary>
     internal static string BlobPart(string sha256) => BlobPartPrefix + sha256;
 

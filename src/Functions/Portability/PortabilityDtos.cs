@@ -2,6 +2,13 @@ using Serverless.Storage.Portability;
 
 namespace Serverless.Functions.Portability;
 
+/// <summary>The optional body of <c>POST /api/v1/me/export</c>.</summary>
+/// <param name="SecretsPassphrase">
+/// Seals each integration secret in the bundle under a key derived from it (12 to 1,024 printable ASCII characters; the
+/// import then takes it in the <c>Secrets-Passphrase</c> header). Absent: secrets are left out, and the job counts them.
+/// </param>
+public sealed record ExportRequest(string? SecretsPassphrase);
+
 /// <summary>An export or import job as the API shows it.</summary>
 /// <param name="Id">The job id.</param>
 /// <param name="Type"><c>export</c> or <c>import</c>.</param>
@@ -15,6 +22,7 @@ namespace Serverless.Functions.Portability;
 /// <param name="BundleBytes">The bundle's length (an export's once done; an import's as uploaded).</param>
 /// <param name="Download">Where a finished export's bundle is downloaded.</param>
 /// <param name="Report">An import's outcome per kind.</param>
+/// <param name="SecretsLeftOut">An export's integration secrets not in the bundle (no <c>secretsPassphrase</c> given, or a secret that no longer decrypts); null for imports.</param>
 /// <param name="ErrorCode">A failed job's stable code (a bundle check: <c>bundle_checksum</c>, <c>bundle_line</c>, …).</param>
 /// <param name="Error">What failed.</param>
 public sealed record PortabilityJobView(
@@ -30,6 +38,7 @@ public sealed record PortabilityJobView(
     long? BundleBytes,
     string? Download,
     IReadOnlyList<ImportKindReportView>? Report,
+    long? SecretsLeftOut,
     string? ErrorCode,
     string? Error)
 {
@@ -41,7 +50,7 @@ public sealed record PortabilityJobView(
             job.Type == PortabilityJob.Export && job.State == "done" ? $"/api/v1/me/exports/{job.Id}/bundle" : null,
             job.Report?.Select(r => new ImportKindReportView(r.Kind, r.Imported, r.Skipped, r.Failed,
                 [.. r.Failures.Select(f => new ImportIssueView(f.Id, f.Reason))], [.. r.Notes.Select(n => new ImportIssueView(n.Id, n.Reason))])).ToList(),
-            job.ErrorCode, job.Error);
+            job.SecretsLeftOut, job.ErrorCode, job.Error);
     }
 }
 

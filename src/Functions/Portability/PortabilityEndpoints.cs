@@ -39,13 +39,17 @@ public static partial class PortabilityEndpoints
 
     private const string ZipType = "application/zip";
 
+    private const string PassphraseRule = "The secrets passphrase is 12 to 1,024 printable ASCII characters.";
+
     /// <summary>Maps the operations onto the local server's <c>/api</c> group, named as their functions.</summary>
     public static void Map(RouteGroupBuilder api)
     {
         var me = api.MapGroup(string.Empty).WithTags("Account");
         me.MapPost(ExportRoute, StartExport).WithName(nameof(PortabilityFunctions.StartExport))
-            .WithSummary("Starts exporting all the caller's data as one bundle (zip: manifest, NDJSON per kind, blobs): 202 with the job to poll; its bundle is downloaded when done.")
-            .Answers<PortabilityJobView>(StatusCodes.Status202Accepted).WithApiHeaders(ApiHeaders.Location).ProducesProblems(409);
+            .WithSummary("Starts exporting all the caller's data as one bundle (zip: manifest, NDJSON per kind, blobs): 202 with the job to poll; its bundle is downloaded when done. "
+                + "An optional body {secretsPassphrase} seals integration secrets under it; without one they are left out (the job's secretsLeftOut).")
+            .Accepts<ExportRequest>(isOptional: true, "application/json")
+            .Answers<PortabilityJobView>(StatusCodes.Status202Accepted).WithApiHeaders(ApiHeaders.Location).ProducesProblems(400, 408, 409, 413, 415);
         me.MapGet(ExportJobRoute, GetExport).WithName(nameof(PortabilityFunctions.GetExport))
             .WithSummary("An export job: state, progress per kind, and when done the bundle's size and download link.")
             .Answers<PortabilityJobView>().ProducesProblems(404);
@@ -54,18 +58,32 @@ public static partial class PortabilityEndpoints
             .Produces<Stream>(StatusCodes.Status200OK, ZipType).ProducesProblems(404);
         me.MapPost(ImportRoute, StartImport).WithName(nameof(PortabilityFunctions.StartImport))
             .WithSummary("Imports a bundle sent as the body (application/zip), keeping ids and times; conflict = skip (default), overwrite or keepBoth: 202 with the job to poll, whose report says per kind what was imported, skipped and failed.")
-            .Accepts<Stream>(ZipType).Answers<PortabilityJobView>(StatusCodes.Status202Accepted).WithApiHeaders(ApiHeaders.Location).ProducesProblems(400, 409, 413, 415, 422);
+            .Accepts<Stream>(ZipType).Answers<PortabilityJobView>(StatusCodes.Status202Accepted).WithApiHeaders(ApiHeaders.Location | ApiHeaders.SecretsPassphrase)
+            .ProducesProblems(400, 409, 413, 415, 422);
         me.MapGet(ImportJobRoute, GetImport).WithName(nameof(PortabilityFunctions.GetImport))
             .WithSummary("An import job: state, progress per kind, and the report (per kind imported, skipped, failed with reasons); a refused bundle's check and detail.")
             .Answers<PortabilityJobView>().ProducesProblems(404);
     }
 
-    /// <summary>POST an export.</summary>
-    public static async Task<IResult> StartExport(CurrentUser user, PortabilityJobStore store, PortabilityJobRunner runner, LifecycleJobs lifecycle,
-        IOptions<LifecycleRunOptions> options, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>POST an export: an optional JSON body gives the passphrase integration secrets are sealed under.</summary>
+    public static async Task<IResult> StartExport(HttpRequest request, CurrentUser user, PortabilityJobStore store, PortabilityJobRunner runner, PortabilityPassphrases passphrases,
+        LifecycleJobs lifecycle, IOptions<LifecycleRunOptions> options, TimeProvider time, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        var passphrase = request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0
+            ? (await JsonBody.ReadAsync<ExportRequest>(request, cancellationToken)).SecretsPassphrase
+            : null;
+        if (passphrase is not null && !SecretSealing.IsPassphrase(passphrase))
+        {
+            return Problems.Validation("secretsPassphrase", PassphraseRule);
+        }
+
         var now = time.GetUtcNow();
-        var (job, _) = await store.CreateAsync(user.Partition, new PortabilityJob(PortabilityJobStore.NewId(PortabilityJob.Export), PortabilityJob.Export, "queued", "queued", now, now), cancellationToken);
+        var id = PortabilityJobStore.NewId(PortabilityJob.Export);
+        var (job, _) = await store.CreateAsync(user.Partition, new PortabilityJob(id, PortabilityJob.Export, "queued", "queued", now, now)
+        {
+            PassphraseCipher = passphrase is null ? null : passphrases.Protect(user.Partition, id, passphrase),
+        }, cancellationToken);
         return await QueueAndShareAsync(user, job, "/api/v1/me/exports/", runner, lifecycle, options, time, cancellationToken);
     }
 
@@ -85,14 +103,22 @@ public static partial class PortabilityEndpoints
         return TypedResults.Stream(stream, ZipType, $"{id}.zip");
     }
 
-    /// <summary>POST an import: the body is the bundle.</summary>
-    public static async Task<IResult> StartImport(HttpRequest request, CurrentUser user, PortabilityJobStore store, PortabilityJobRunner runner, LifecycleJobs lifecycle,
-        IOptions<LifecycleRunOptions> options, IOptions<PortabilityOptions> portability, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>POST an import: the body is the bundle; the <c>Secrets-Passphrase</c> header opens sealed integration secrets.</summary>
+    public static async Task<IResult> StartImport(HttpRequest request, CurrentUser user, PortabilityJobStore store, PortabilityJobRunner runner, PortabilityPassphrases passphrases,
+        LifecycleJobs lifecycle, IOptions<LifecycleRunOptions> options, IOptions<PortabilityOptions> portability, TimeProvider time, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(passphrases);
         var conflict = request.Query["conflict"].ToString() is { Length: > 0 } given ? given : "skip";
         if (conflict is not ("skip" or "overwrite" or "keepBoth"))
         {
             return Problems.Validation("conflict", "conflict must be skip, overwrite or keepBoth.");
+        }
+
+        var passphrase = request.Headers[PortabilityPassphrases.Header] is { Count: > 0 } header ? header.ToString() : null;
+        if (passphrase is not null && !SecretSealing.IsPassphrase(passphrase))
+        {
+            return Problems.Validation(PortabilityPassphrases.Header, PassphraseRule);
         }
 
         if (!string.Equals(request.ContentType?.Split(';')[0].Trim(), ZipType, StringComparison.OrdinalIgnoreCase))
@@ -103,7 +129,12 @@ public static partial class PortabilityEndpoints
         var now = time.GetUtcNow();
         var id = PortabilityJobStore.NewId(PortabilityJob.Import);
         var blob = PortabilityJobStore.BundleBlobOf(user.Partition, id);
-        var (job, etag) = await store.CreateAsync(user.Partition, new PortabilityJob(id, PortabilityJob.Import, "queued", "queued", now, now) { Conflict = conflict, BundleBlob = blob }, cancellationToken);
+        var (job, etag) = await store.CreateAsync(user.Partition, new PortabilityJob(id, PortabilityJob.Import, "queued", "queued", now, now)
+        {
+            Conflict = conflict,
+            BundleBlob = blob,
+            PassphraseCipher = passphrase is null ? null : passphrases.Protect(user.Partition, id, passphrase),
+        }, cancellationToken);
         try
         {
             var output = await store.OpenWriteAsync(blob, cancellationToken);

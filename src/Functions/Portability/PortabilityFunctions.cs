@@ -8,14 +8,14 @@ using Serverless.Storage.Portability;
 namespace Serverless.Functions.Portability;
 
 /// <summary>The export and import operations as isolated-worker functions: each calls its <see cref="PortabilityEndpoints"/> operation.</summary>
-public sealed class PortabilityFunctions(PortabilityJobStore store, PortabilityJobRunner runner, LifecycleJobs lifecycle,
+public sealed class PortabilityFunctions(PortabilityJobStore store, PortabilityJobRunner runner, PortabilityPassphrases passphrases, LifecycleJobs lifecycle,
     IOptions<LifecycleRunOptions> options, IOptions<PortabilityOptions> portability, TimeProvider time)
 {
     /// <summary>POST /api/v1/me/export.</summary>
     [Function(nameof(StartExport))]
     public Task<IResult> StartExport(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = PortabilityEndpoints.ExportRoute)] HttpRequest request, CancellationToken cancellationToken) =>
-        PortabilityEndpoints.StartExport(CurrentUser.From(request.HttpContext), store, runner, lifecycle, options, time, cancellationToken);
+        PortabilityEndpoints.StartExport(request, CurrentUser.From(request.HttpContext), store, runner, passphrases, lifecycle, options, time, cancellationToken);
 
     /// <summary>GET /api/v1/me/exports/{id}.</summary>
     [Function(nameof(GetExport))]
@@ -33,7 +33,7 @@ public sealed class PortabilityFunctions(PortabilityJobStore store, PortabilityJ
     [Function(nameof(StartImport))]
     public Task<IResult> StartImport(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = PortabilityEndpoints.ImportRoute)] HttpRequest request, CancellationToken cancellationToken) =>
-        PortabilityEndpoints.StartImport(request, CurrentUser.From(request.HttpContext), store, runner, lifecycle, options, portability, time, cancellationToken);
+        PortabilityEndpoints.StartImport(request, CurrentUser.From(request.HttpContext), store, runner, passphrases, lifecycle, options, portability, time, cancellationToken);
 
     /// <summary>GET /api/v1/me/imports/{id}.</summary>
     [Function(nameof(GetImport))]

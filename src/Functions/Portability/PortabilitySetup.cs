@@ -24,12 +24,18 @@ public static class PortabilitySetup
         // The kinds carried beside conversations, in bundle order: one port each.
         services.AddSingleton<IBundleKindPort, SettingPort>();
         services.AddSingleton<IBundleKindPort, MissionPort>();
+        services.AddSingleton<IBundleKindPort, MemoryPort>();
+        services.AddSingleton<IBundleKindPort, RunPort>();
+        services.AddSingleton<IBundleKindPort, EventPort>();
+        services.AddSingleton<IBundleKindPort, RecordPort>();
+        services.AddSingleton<IBundleKindPort, IntegrationPort>();
         services.AddSingleton(p => new BundleExporter(
             p.GetRequiredService<PortabilityJobStore>(), p.GetRequiredService<ThreadStore>(), p.GetRequiredService<ConversationPort>(), p.GetRequiredService<SummaryStore>(),
             p.GetServices<IBundleKindPort>()));
         services.AddSingleton(p => new BundleImporter(
             p.GetRequiredService<PortabilityJobStore>(), p.GetRequiredService<ThreadStore>(), p.GetRequiredService<ConversationPort>(), p.GetRequiredService<SummaryStore>(),
             p.GetServices<IBundleKindPort>(), p.GetRequiredService<IOptions<PortabilityOptions>>()));
+        services.AddSingleton<PortabilityPassphrases>();
         services.AddSingleton<PortabilityJobRunner>();
         services.AddSingleton<IPortabilityJobRunner>(p => new DeferredPortabilityJobRunner(p));
         return services;

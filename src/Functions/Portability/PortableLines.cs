@@ -5,7 +5,10 @@ using Serverless.Functions.Api;
 using Serverless.Functions.Conversations;
 using Serverless.Functions.Missions;
 using Serverless.Storage.Conversations;
+using Serverless.Storage.Events;
+using Serverless.Storage.Memories;
 using Serverless.Storage.Missions;
+using Serverless.Storage.Runs;
 using Serverless.Storage.Users;
 
 namespace Serverless.Functions.Portability;
@@ -59,6 +62,31 @@ public static class PortableLines
         var v = MissionView.From(record, signingError: null);
         return new(v.Id, v.Name, v.Cron, v.IntervalSeconds, v.TimeZone, v.Enabled, v.StartAt, v.EndAt, v.MissedRunPolicy, v.MaxCatchUp, v.Url, v.Headers, v.Payload,
             v.CreatedAt, v.UpdatedAt);
+    }
+
+    /// <summary>A memory's line.</summary>
+    public static MemoryLine Memory(MemoryRecord m)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        return new(m.Scope, m.Namespace, m.Key, Parse(m.Write.ValueJson) ?? default, m.CreatedAt, m.Write.Tags, m.Write.SourceThreadId, m.Write.SourceMessageSequence, m.UpdatedAt);
+    }
+
+    /// <summary>A run's line; the <c>…File</c> arguments replace the texts that went to blob files.</summary>
+    public static RunLine Run(RunRecord r, string? inputFile, string? outputFile, string? errorFile)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        return new(r.Id, r.Kind, r.Name, r.Status, r.CreatedAt, r.ThreadId, r.MessageSequence, r.ParentRunId, r.MissionId,
+            inputFile is null ? Parse(r.InputJson) : null, inputFile, outputFile is null ? Parse(r.OutputJson) : null, outputFile,
+            errorFile is null ? Parse(r.ErrorJson) : null, errorFile, r.Model, r.PromptTokens, r.CompletionTokens, r.Cost, Parse(r.MetadataJson),
+            r.UpdatedAt, r.StartedAt, r.EndedAt);
+    }
+
+    /// <summary>An event's line, with the time the server first stored it.</summary>
+    public static EventLine Event(EventRecord r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var e = r.Event;
+        return new(e.Id, e.Type, e.Time, Parse(e.PropertiesJson), e.Model, e.PromptTokens, e.CompletionTokens, e.Cost, e.DurationMs, e.ThreadId, r.ReceivedAt);
     }
 
     /// <summary>The canonical bytes of a message line: texts replaced by their SHA-256, so inline and file forms compare equal.</summary>

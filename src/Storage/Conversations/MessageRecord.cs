@@ -19,7 +19,11 @@ public sealed record NewMessage(
     long? PromptTokens,
     long? CompletionTokens,
     double? Cost,
-    string? MetadataJson);
+    string? MetadataJson)
+{
+    /// <summary>Whether it reports usage (a model, tokens or a cost): such messages are counted in the usage rollups.</summary>
+    public bool ReportsUsage => Model is not null || PromptTokens is not null || CompletionTokens is not null || Cost is not null;
+}
 
 /// <summary>A stored message, with offloaded content already read back.</summary>
 /// <param name="ThreadId">The thread whose row holds it (an ancestor's, for inherited messages of a fork).</param>

@@ -75,7 +75,7 @@ public sealed partial class MessageStore(TableClient table, ThreadStore threads,
             {
                 // Usage is counted in the same transaction as the messages that report it (UsageChanges).
                 var changes = new UsageChanges();
-                foreach (var m in messages.Where(m => m.Model is not null || m.PromptTokens is not null || m.CompletionTokens is not null || m.Cost is not null))
+                foreach (var m in messages.Where(m => m.ReportsUsage))
                 {
                     changes.Add(now, m.Model, null, isMessage: true, m.PromptTokens ?? 0, m.CompletionTokens ?? 0, m.Cost ?? 0, 0);
                 }

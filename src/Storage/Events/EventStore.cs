@@ -53,8 +53,24 @@ public sealed class EventStore(TableClient table, ExpiryIndex expiry, TimeProvid
         TableClient.CreateQueryFilter($"PartitionKey eq {user.Key} and RowKey ge {UserRowKeys.EventsFrom(cutoff)} and RowKey lt {TableFilters.PrefixSuccessor(UserRowKeys.Events)}");
 
     /// <summary>Stores a batch (validated: 1 to <see cref="MaxBatch"/> events, (time, id) pairs distinct) and counts the new ones in the rollups.</summary>
-    public async Task<EventBatchResult> AppendAsync(UserPartition user, IReadOnlyList<NewEvent> events, CancellationToken cancellationToken)
+    public Task<EventBatchResult> AppendAsync(UserPartition user, IReadOnlyList<NewEvent> events, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(events);
+        var now = time.GetUtcNow();
+        return StoreAsync(user, [.. events.Select(e => new EventRecord(e, now))], cancellationToken);
+    }
+
+    /// <summary>
+    /// Stores events with the times they were first received (an import), exactly as <see cref="AppendAsync"/> stores
+    /// a batch: an event already there (same id and time) is a duplicate, neither stored nor counted again.
+    /// </summary>
+    public Task<EventBatchResult> ImportAsync(UserPartition user, IReadOnlyList<EventRecord> events, CancellationToken cancellationToken) =>
+        StoreAsync(user, events, cancellationToken);
+
+    private async Task<EventBatchResult> StoreAsync(UserPartition user, IReadOnlyList<EventRecord> records, CancellationToken cancellationToken)
+    {
+        var events = records.Select(r => r.Event).ToList();
+        var receivedAt = records.ToDictionary(r => UserRowKeys.ForEvent(r.Event.Time, r.Event.Id), r => r.ReceivedAt, StringComparer.Ordinal);
         // Index first (design.md §3): the hour of the newest event covers every event of the batch, each usage day its end.
         await expiry.ScheduleRowsAsync(user, RetentionRules.Events, events.Max(e => e.Time), cancellationToken).ConfigureAwait(false);
         foreach (var day in events.Select(e => e.Time.UtcDateTime.Date).Distinct())
@@ -65,7 +81,6 @@ public sealed class EventStore(TableClient table, ExpiryIndex expiry, TimeProvid
         var pending = events.OrderByDescending(e => e.Time).ToList();
         var (firstDay, lastDay) = (UserRowKeys.Day(pending[^1].Time), UserRowKeys.Day(pending[0].Time));
         var rollups = await UsageRollups.ReadDaysAsync(table, user, firstDay, lastDay, cancellationToken).ConfigureAwait(false);
-        var now = time.GetUtcNow();
         int stored = 0, duplicates = 0;
         HashSet<string>? existing = null;
         for (var attempt = 1; pending.Count > 0;)
@@ -75,7 +90,7 @@ public sealed class EventStore(TableClient table, ExpiryIndex expiry, TimeProvid
             var actions = new List<TableTransactionAction>(100);
             foreach (var e in chunk)
             {
-                actions.Add(new TableTransactionAction(TableTransactionActionType.Add, Row(user, e, now)));
+                actions.Add(new TableTransactionAction(TableTransactionActionType.Add, Row(user, e, receivedAt[UserRowKeys.ForEvent(e.Time, e.Id)])));
                 changes.Add(e.Time, e.Model, e.Type, isMessage: false, e.PromptTokens ?? 0, e.CompletionTokens ?? 0, e.Cost ?? 0, e.DurationMs ?? 0);
             }
 
@@ -168,7 +183,7 @@ public sealed class EventStore(TableClient table, ExpiryIndex expiry, TimeProvid
         return rows.Select(r => r.RowKey).ToHashSet(StringComparer.Ordinal);
     }
 
-    private static TableEntity Row(UserPartition user, NewEvent e, DateTimeOffset now) => new(user.Key, UserRowKeys.ForEvent(e.Time, e.Id))
+    private static TableEntity Row(UserPartition user, NewEvent e, DateTimeOffset receivedAt) => new(user.Key, UserRowKeys.ForEvent(e.Time, e.Id))
     {
         ["Id"] = e.Id,
         ["Type"] = e.Type,
@@ -180,7 +195,7 @@ public sealed class EventStore(TableClient table, ExpiryIndex expiry, TimeProvid
         ["Cost"] = e.Cost,
         ["DurationMs"] = e.DurationMs,
         ["ThreadId"] = e.ThreadId,
-        ["ReceivedAt"] = now,
+        ["ReceivedAt"] = receivedAt,
     };
 
     private static EventRecord ToRecord(TableEntity e) => new(

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Serverless.Storage.Conversations;
+using Serverless.Storage.Lifecycle;
 using Serverless.Storage.Tables;
 using Serverless.Storage.Users;
 
@@ -42,8 +43,25 @@ public sealed class MemoryStore(TableClient table, TimeProvider time)
     /// <returns>The memory, and whether it was created.</returns>
     /// <exception cref="MemoryPreconditionException">A precondition failed; nothing was written.</exception>
     /// <exception cref="RequestFailedException">409 at the index of <paramref name="extra"/> when it conflicts.</exception>
-    public async Task<(MemoryRecord Memory, bool Created)> PutAsync(
-        UserPartition user, string scope, string namespacePath, string key, MemoryWrite write, ETag? ifMatch, bool createOnly, Func<MemoryRecord, TableTransactionAction>? extra, CancellationToken cancellationToken)
+    public Task<(MemoryRecord Memory, bool Created)> PutAsync(
+        UserPartition user, string scope, string namespacePath, string key, MemoryWrite write, ETag? ifMatch, bool createOnly, Func<MemoryRecord, TableTransactionAction>? extra, CancellationToken cancellationToken) =>
+        WriteAsync(user, scope, namespacePath, key, write, ifMatch, createOnly, extra, null, cancellationToken);
+
+    /// <summary>
+    /// Writes a memory with its own times (an import), creating it or replacing the one there, with its word index
+    /// rebuilt as <see cref="PutAsync"/> builds it: safe to repeat.
+    /// </summary>
+    public async Task<MemoryRecord> ImportAsync(UserPartition user, MemoryRecord memory, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        var (written, _) = await WriteAsync(
+            user, memory.Scope, memory.Namespace, memory.Key, memory.Write, null, false, null, (memory.CreatedAt, memory.UpdatedAt), cancellationToken).ConfigureAwait(false);
+        return written;
+    }
+
+    private async Task<(MemoryRecord Memory, bool Created)> WriteAsync(
+        UserPartition user, string scope, string namespacePath, string key, MemoryWrite write, ETag? ifMatch, bool createOnly, Func<MemoryRecord, TableTransactionAction>? extra,
+        (DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)? times, CancellationToken cancellationToken)
     {
         var rowKey = UserRowKeys.ForMemory(scope, namespacePath, key);
         var words = MemoryWords.Of(key, write.Tags, write.ValueJson);
@@ -56,8 +74,8 @@ public sealed class MemoryStore(TableClient table, TimeProvider time)
             }
 
             var now = time.GetUtcNow();
-            var createdAt = current?.GetDateTimeOffset("CreatedAt") ?? now;
-            var row = Row(user, rowKey, write, words, createdAt, now);
+            var createdAt = times?.CreatedAt ?? current?.GetDateTimeOffset("CreatedAt") ?? now;
+            var row = Row(user, rowKey, write, words, createdAt, times?.UpdatedAt ?? now);
             var oldWords = current is null ? [] : WordsOf(current);
             var actions = new List<TableTransactionAction>
             {
@@ -125,6 +143,23 @@ public sealed class MemoryStore(TableClient table, TimeProvider time)
         }
     }
 
+    /// <summary>Every memory of the user, every scope, a page at a time, in row key order (exports).</summary>
+    public async IAsyncEnumerable<MemoryRecord> ScanAsync(UserPartition user, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? after = null;
+        do
+        {
+            var page = await table.ReadPageAsync(UserDataKinds.Memory.Filter(user), 1000, after, cancellationToken: cancellationToken).ConfigureAwait(false);
+            foreach (var entity in page.Entities)
+            {
+                yield return ToRecord(entity);
+            }
+
+            after = page.Continuation;
+        }
+        while (after is not null);
+    }
+
     /// <summary>One page of a scope's memories in <paramref name="namespacePath"/> and under it ("" for the whole scope), in key order: by namespace path, a namespace's sub-namespaces before its own keys.</summary>
     public async Task<(IReadOnlyList<MemoryRecord> Items, string? Continuation)> ListAsync(
         UserPartition user, string scope, string namespacePath, int limit, string? continuation, CancellationToken cancellationToken)
@@ -190,7 +225,7 @@ public sealed class MemoryStore(TableClient table, TimeProvider time)
     private static HashSet<string> WordsOf(TableEntity row) =>
         (row.GetString("Words") ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
 
-    private static TableEntity Row(UserPartition user, string rowKey, MemoryWrite write, IReadOnlyList<string> words, DateTimeOffset createdAt, DateTimeOffset now) => new(user.Key, rowKey)
+    private static TableEntity Row(UserPartition user, string rowKey, MemoryWrite write, IReadOnlyList<string> words, DateTimeOffset createdAt, DateTimeOffset updatedAt) => new(user.Key, rowKey)
     {
         ["Value"] = write.ValueJson,
         ["Tags"] = JsonSerializer.Serialize(write.Tags),
@@ -198,7 +233,7 @@ public sealed class MemoryStore(TableClient table, TimeProvider time)
         ["SourceSequence"] = write.SourceMessageSequence,
         ["Words"] = string.Join(' ', words),
         ["CreatedAt"] = createdAt,
-        ["UpdatedAt"] = now,
+        ["UpdatedAt"] = updatedAt,
     };
 
     private static MemoryRecord ToRecord(TableEntity row)

@@ -4,6 +4,7 @@ using Azure.Data.Tables;
 using Serverless.Storage.Conversations;
 using Serverless.Storage.Lifecycle;
 using Serverless.Storage.Tables;
+using Serverless.Storage.Usage;
 using Serverless.Storage.Users;
 
 namespace Serverless.Storage.Portability;
@@ -23,6 +24,8 @@ public sealed record ImportedMessage(long Sequence, NewMessage Message, DateTime
 public sealed class ConversationPort(TableClient table, MessageStore messages, ExpiryIndex expiry)
 {
     private const int RowsPerTransaction = 100;
+
+    private const int MaxAttempts = 50;
 
     /// <summary>Every thread id of the user with its fork depth, parents before forks then by id (one projected scan).</summary>
     public async Task<IReadOnlyList<string>> ThreadOrderAsync(UserPartition user, CancellationToken cancellationToken)
@@ -75,13 +78,14 @@ public sealed class ConversationPort(TableClient table, MessageStore messages, E
     /// <summary>
     /// Writes message rows (and client-id rows) of <paramref name="threadId"/> with their own sequence numbers and times,
     /// replacing rows already there (a resumed import writes the same rows again). Large texts go to blobs first, as
-    /// appends do. At most <see cref="ConversationLimits.MaxAppendRows"/> rows counted as appends count them.
+    /// appends do. A message that was not there and reports usage is counted in the usage rollups of the day it was
+    /// appended, in the transaction that adds its row, as an append counts it: a resumed import counts it once.
     /// </summary>
     public async Task WriteMessagesAsync(UserPartition user, string threadId, IReadOnlyList<ImportedMessage> batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
         var (contentBlobs, toolCallBlobs) = await messages.OffloadAsync(user, threadId, [.. batch.Select(m => m.Message)], cancellationToken).ConfigureAwait(false);
-        var actions = new List<TableTransactionAction>(batch.Count * 2);
+        var pending = new List<(ImportedMessage Message, TableEntity Row)>(batch.Count);
         for (var i = 0; i < batch.Count; i++)
         {
             var m = batch[i];
@@ -91,14 +95,85 @@ public sealed class ConversationPort(TableClient table, MessageStore messages, E
                 MessageEntities.Redact(row);
             }
 
-            actions.Add(new(TableTransactionActionType.UpsertReplace, row));
+            pending.Add((m, row));
+        }
+
+        foreach (var day in batch.Where(m => m.Message.ReportsUsage).Select(m => m.CreatedAt.UtcDateTime.Date).Distinct())
+        {
+            await expiry.ScheduleRowsAsync(user, RetentionRules.Usage, new DateTimeOffset(day, TimeSpan.Zero).AddDays(1).AddTicks(-1), cancellationToken).ConfigureAwait(false);
+        }
+
+        for (var attempt = 1; pending.Count > 0; attempt++)
+        {
+            var existing = await ExistingRowsAsync(user, threadId, pending.Min(p => p.Message.Sequence), pending.Max(p => p.Message.Sequence), cancellationToken).ConfigureAwait(false);
+            var (actions, taken) = await MessageActionsAsync(user, threadId, pending, existing, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await table.SubmitAsync(actions, cancellationToken).ConfigureAwait(false);
+                pending.RemoveRange(0, taken);
+            }
+            catch (RequestFailedException e) when (e.Status is 409 or 412 && attempt < MaxAttempts)
+            {
+                // A rollup row changed under us (an append or event batch of the same day): read again and rebuild.
+                await Backoff.DelayAsync(attempt, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The longest prefix of <paramref name="pending"/> whose rows fit one transaction with the usage they add: new rows
+    /// added (a row there is replaced and not counted again), the day rollups of the new ones replaced under their ETags.
+    /// </summary>
+    private async Task<(List<TableTransactionAction> Actions, int Taken)> MessageActionsAsync(
+        UserPartition user, string threadId, List<(ImportedMessage Message, TableEntity Row)> pending, HashSet<string> existing, CancellationToken cancellationToken)
+    {
+        var actions = new List<TableTransactionAction>(RowsPerTransaction);
+        var changes = new UsageChanges();
+        var rollupRows = new HashSet<string>(StringComparer.Ordinal);
+        var taken = 0;
+        foreach (var (m, row) in pending)
+        {
+            var isNew = !existing.Contains(row.RowKey);
+            var counted = isNew && m.Message.ReportsUsage ? UsageChanges.RowsOf(m.CreatedAt, m.Message.Model, null).Where(r => !rollupRows.Contains(r)).ToList() : [];
+            var size = 1 + (m.Message.ClientMessageId is null ? 0 : 1) + counted.Count;
+            if (taken > 0 && actions.Count + rollupRows.Count + size > RowsPerTransaction)
+            {
+                break;
+            }
+
+            actions.Add(new(isNew ? TableTransactionActionType.Add : TableTransactionActionType.UpsertReplace, row));
             if (m.Message.ClientMessageId is { } clientId)
             {
                 actions.Add(new(TableTransactionActionType.UpsertReplace, MessageEntities.ClientIdRow(user, threadId, clientId, m.Sequence)));
             }
+
+            if (isNew && m.Message.ReportsUsage)
+            {
+                var n = m.Message;
+                changes.Add(m.CreatedAt, n.Model, null, isMessage: true, n.PromptTokens ?? 0, n.CompletionTokens ?? 0, n.Cost ?? 0, 0);
+                rollupRows.UnionWith(counted);
+            }
+
+            taken++;
         }
 
-        await table.SubmitAsync(actions, cancellationToken).ConfigureAwait(false);
+        if (changes.Count > 0)
+        {
+            var days = changes.Days.Order(StringComparer.Ordinal).ToList();
+            var rollups = await UsageRollups.ReadDaysAsync(table, user, days[0], days[^1], cancellationToken).ConfigureAwait(false);
+            actions.AddRange(changes.Actions(user, rollups));
+        }
+
+        return (actions, taken);
+    }
+
+    /// <summary>The row keys of the thread's message rows from <paramref name="first"/> to <paramref name="last"/> already there: one range query.</summary>
+    private async Task<HashSet<string>> ExistingRowsAsync(UserPartition user, string threadId, long first, long last, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey eq {user.Key} and RowKey ge {UserRowKeys.ForMessage(threadId, first)} and RowKey le {UserRowKeys.ForMessage(threadId, last)}");
+        var rows = await table.ReadAllAsync(filter, select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false);
+        return rows.Select(r => r.RowKey).ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>

@@ -42,6 +42,15 @@ public sealed record PortabilityJob(string Id, string Type, string State, string
     /// <summary>For a failed job: what failed.</summary>
     public string? Error { get; init; }
 
+    /// <summary>
+    /// The user's secrets passphrase (an export's <c>secretsPassphrase</c>, an import's <c>Secrets-Passphrase</c>),
+    /// encrypted by the caller with the server's key, never in clear; dropped when the job is saved finished.
+    /// </summary>
+    public string? PassphraseCipher { get; init; }
+
+    /// <summary>For exports: integration secrets left out of the bundle (no passphrase given, or a secret that no longer decrypts).</summary>
+    public long? SecretsLeftOut { get; init; }
+
     /// <summary>Whether it is finished (done or failed).</summary>
     public bool Finished => State is "done" or "failed";
 }

@@ -70,12 +70,13 @@ public sealed class PortabilityJobStore(TableClient table, BlobContainerClient c
         return rows.Select(r => (ToJob(r), r.ETag)).Where(j => !j.Item1.Finished).OrderBy(j => j.Item1.CreatedAt).ToList();
     }
 
-    /// <summary>Saves a checkpoint under the version read; returns the new version.</summary>
+    /// <summary>Saves a checkpoint under the version read; returns the new version. A finished job is saved without its passphrase.</summary>
     /// <exception cref="RequestFailedException">412 when another run advanced the job meanwhile.</exception>
     public async Task<ETag> SaveAsync(UserPartition user, PortabilityJob job, ETag ifMatch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
-        return await table.ReplaceAsync(ToEntity(user, job with { UpdatedAt = time.GetUtcNow() }), ifMatch, cancellationToken).ConfigureAwait(false);
+        var saved = job with { UpdatedAt = time.GetUtcNow(), PassphraseCipher = job.Finished ? null : job.PassphraseCipher };
+        return await table.ReplaceAsync(ToEntity(user, saved), ifMatch, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A write stream for a blob of the job (overwritten), buffered in 4 MiB blocks.</summary>

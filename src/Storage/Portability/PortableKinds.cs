@@ -37,21 +37,21 @@ public static class PortableKinds
 
         // Kinds that arrived with agent state and artifacts after bundle version 1 was written: not exported or imported
         // yet. Until they are, an export is not a complete copy of a user who has them (the README says so).
-        new(UserDataKinds.Memory, null, NotYet),
-        new(UserDataKinds.MemoryWord, null, "the memory word index, rebuilt from memories once they are carried"),
-        new(UserDataKinds.Run, null, NotYet),
-        new(UserDataKinds.RunList, null, "run list rows, rebuilt from runs once they are carried"),
-        new(UserDataKinds.RunStats, null, "run counters, rebuilt from runs once they are carried"),
-        new(UserDataKinds.Event, null, NotYet),
-        new(UserDataKinds.Usage, null, "usage rollups, rebuilt from events and messages once events are carried"),
-        new(UserDataKinds.Record, null, NotYet),
-        new(UserDataKinds.RecordRecent, null, "record list copies, rebuilt from records once they are carried"),
-        new(UserDataKinds.RecordStatus, null, "record list copies, rebuilt from records once they are carried"),
-        new(UserDataKinds.RecordParent, null, "record list copies, rebuilt from records once they are carried"),
-        new(UserDataKinds.RecordMeta, null, "record quota counters, rebuilt from records once they are carried"),
+        new(UserDataKinds.Memory, BundleKinds.Memory, "one line per memory"),
+        new(UserDataKinds.MemoryWord, BundleKinds.Memory, "the memory word index, rebuilt from the memory line as a PUT builds it"),
+        new(UserDataKinds.Run, BundleKinds.Run, "one line per run, status kept; long input, output and error as blob files"),
+        new(UserDataKinds.RunList, BundleKinds.Run, "run list rows, rebuilt from the run line"),
+        new(UserDataKinds.RunStats, BundleKinds.Run, "run counters, rebuilt from the run lines"),
+        new(UserDataKinds.Event, BundleKinds.Event, "one line per event, known by id and time"),
+        new(UserDataKinds.Usage, BundleKinds.Event, "usage rollups, counted as each imported event and each imported message that reports usage is written"),
+        new(UserDataKinds.Record, BundleKinds.Record, "one line per live record, parents before children; large documents as blob files"),
+        new(UserDataKinds.RecordRecent, BundleKinds.Record, "record list copies, rebuilt from the record lines"),
+        new(UserDataKinds.RecordStatus, BundleKinds.Record, "record list copies, rebuilt from the record lines"),
+        new(UserDataKinds.RecordParent, BundleKinds.Record, "record list copies, rebuilt from the record lines"),
+        new(UserDataKinds.RecordMeta, BundleKinds.Record, "record quota counters, rebuilt from the record lines"),
         new(UserDataKinds.Artifact, null, NotYet),
         new(UserDataKinds.Autosave, null, "crash-recovery state of open clients, minutes old by design; not worth moving"),
-        new(UserDataKinds.Integration, null, NotYet + "; secrets would need the user's own key to travel"),
+        new(UserDataKinds.Integration, BundleKinds.Integration, "one line per integration; secrets only sealed under the user's passphrase (else left out and counted)"),
     ];
 
     /// <summary>The bundle kinds that carry data.</summary>

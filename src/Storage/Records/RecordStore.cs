@@ -63,9 +63,36 @@ public sealed class RecordStore(TableClient table, PayloadStore payloads, Expiry
     /// <exception cref="RecordPreconditionException">A precondition failed.</exception>
     /// <exception cref="RecordQuotaException">A quota would be exceeded.</exception>
     /// <exception cref="RequestFailedException">409 at the last index when <paramref name="extra"/> conflicts.</exception>
-    public async Task<(RecordItem Item, bool Created)?> WriteAsync(
+    public Task<(RecordItem Item, bool Created)?> WriteAsync(
         UserPartition user, string collection, string id, Func<RecordItem?, RecordState?> decide, bool withData, ETag? ifMatch, bool createOnly,
-        Func<RecordItem, TableTransactionAction>? extra, CancellationToken cancellationToken)
+        Func<RecordItem, TableTransactionAction>? extra, CancellationToken cancellationToken) =>
+        WriteAsync(user, collection, id, decide, withData, ifMatch, createOnly, extra, times: null, cancellationToken);
+
+    /// <summary>
+    /// Writes a record carried by a bundle with its own times: created, or replacing the one there (an expired one
+    /// counts as absent), with list rows, quota counters and expiry exactly as an API write leaves them. Safe to repeat.
+    /// </summary>
+    /// <param name="user">The user.</param>
+    /// <param name="collection">The collection.</param>
+    /// <param name="id">The record id.</param>
+    /// <param name="state">What it holds (<see cref="RecordState.DataJson"/> required).</param>
+    /// <param name="createdAt">Its creation time.</param>
+    /// <param name="updatedAt">Its last change (orders the recency and status lists).</param>
+    /// <param name="cancellationToken">Cancels the work.</param>
+    /// <returns>The record written.</returns>
+    /// <exception cref="RecordQuotaException">A quota would be exceeded; nothing was written.</exception>
+    public async Task<RecordItem> ImportAsync(
+        UserPartition user, string collection, string id, RecordState state, DateTimeOffset createdAt, DateTimeOffset updatedAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(state.DataJson);
+        var written = await WriteAsync(user, collection, id, _ => state, withData: false, null, createOnly: false, null, (createdAt, updatedAt), cancellationToken).ConfigureAwait(false);
+        return written!.Value.Item;
+    }
+
+    private async Task<(RecordItem Item, bool Created)?> WriteAsync(
+        UserPartition user, string collection, string id, Func<RecordItem?, RecordState?> decide, bool withData, ETag? ifMatch, bool createOnly,
+        Func<RecordItem, TableTransactionAction>? extra, (DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)? times, CancellationToken cancellationToken)
     {
         var rowKey = UserRowKeys.ForRecord(collection, id);
         for (var attempt = 1; ; attempt++)
@@ -84,13 +111,13 @@ public sealed class RecordStore(TableClient table, PayloadStore payloads, Expiry
                 return null;
             }
 
-            var updatedAt = stored?.GetDateTimeOffset("UpdatedAt") is { } previous && previous >= now ? previous.AddTicks(1) : now;
+            var updatedAt = times?.UpdatedAt ?? (stored?.GetDateTimeOffset("UpdatedAt") is { } previous && previous >= now ? previous.AddTicks(1) : now);
             var row = new TableEntity(user.Key, rowKey)
             {
                 ["Status"] = next.Status,
                 ["ParentId"] = next.ParentId,
                 ["ExpiresAt"] = next.ExpiresAt,
-                ["CreatedAt"] = current?.CreatedAt ?? now,
+                ["CreatedAt"] = times?.CreatedAt ?? current?.CreatedAt ?? now,
                 ["UpdatedAt"] = updatedAt,
             };
             foreach (var (name, value) in next.Counters)

@@ -64,6 +64,75 @@ public sealed class RunStore(TableClient table, PayloadStore payloads, ExpiryInd
         }
     }
 
+    /// <summary>
+    /// Writes a run as it is (an import: id, status and times kept, no transition check), creating it or replacing the
+    /// one there, with its list rows and counters changed as <see cref="CreateAsync"/> and <see cref="UpdateAsync"/>
+    /// change them, in one transaction: safe to repeat. The replaced run's offloaded texts are deleted after the commit.
+    /// </summary>
+    public async Task<RunRecord> ImportAsync(UserPartition user, RunRecord run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        await expiry.ScheduleRowsAsync(user, RetentionRules.Runs, run.CreatedAt, cancellationToken).ConfigureAwait(false);
+        var row = new TableEntity(user.Key, UserRowKeys.ForRun(run.Id));
+        Summarize(row, run);
+        row["Metadata"] = run.MetadataJson;
+        await SetTextsAsync(user, row, run.Id, run.InputJson, run.OutputJson, run.ErrorJson, cancellationToken).ConfigureAwait(false);
+        var lists = ListRows(user, row).ToList();
+        for (var attempt = 1; ; attempt++)
+        {
+            var current = await table.FindAsync(user.Key, UserRowKeys.ForRun(run.Id), cancellationToken: cancellationToken).ConfigureAwait(false);
+            var counts = await table.FindAsync(user.Key, UserRowKeys.RunCounts, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var actions = new List<TableTransactionAction> { current is null ? new(TableTransactionActionType.Add, row) : new(TableTransactionActionType.UpdateReplace, row, current.ETag) };
+            var delta = new Dictionary<string, long>();
+            if (current is not null)
+            {
+                actions.AddRange(ListRows(user, current).Where(old => lists.All(l => l.RowKey != old.RowKey))
+                    .Select(old => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(user.Key, old.RowKey), ETag.All)));
+                delta[Summary(current).Status] = -1;
+            }
+
+            delta[run.Status] = delta.GetValueOrDefault(run.Status) + 1;
+            actions.AddRange(lists.Select(l => new TableTransactionAction(TableTransactionActionType.UpsertReplace, l)));
+            if (delta.Values.Any(d => d != 0))
+            {
+                actions.Add(CountsAction(user, counts, delta));
+            }
+
+            try
+            {
+                var etags = await table.SubmitAsync(actions, cancellationToken).ConfigureAwait(false);
+                foreach (var old in PayloadFields.Select(f => current is null ? null : PayloadColumns.Read(current, f)).OfType<PayloadReference>())
+                {
+                    await payloads.DeleteAsync(old, cancellationToken).ConfigureAwait(false);
+                }
+
+                return run with { ETag = etags[0] ?? default };
+            }
+            catch (RequestFailedException e) when (e.Status is 404 or 409 or 412 && attempt < MaxAttempts)
+            {
+                // Another run write moved the run or the counters: read them again.
+                await Backoff.DelayAsync(attempt, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Every run of the user with its input, output and error, a page at a time, by id (exports).</summary>
+    public async IAsyncEnumerable<RunRecord> ScanAsync(UserPartition user, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? after = null;
+        do
+        {
+            var page = await table.ReadPageAsync(UserDataKinds.Run.Filter(user), 100, after, cancellationToken: cancellationToken).ConfigureAwait(false);
+            foreach (var entity in page.Entities)
+            {
+                yield return await ReadAsync(entity, cancellationToken).ConfigureAwait(false);
+            }
+
+            after = page.Continuation;
+        }
+        while (after is not null);
+    }
+
     /// <summary>Reads a run with its input, output and error (offloaded ones read back), or null.</summary>
     public async Task<RunRecord?> GetAsync(UserPartition user, string runId, CancellationToken cancellationToken)
     {

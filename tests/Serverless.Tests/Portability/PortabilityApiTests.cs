@@ -136,7 +136,7 @@ public sealed class PortabilityApiTests
         await LifecycleApp.JsonAsync(await eve.GetAsync($"/api/v1/me/imports/{checksum.GetProperty("id").GetString()}"), HttpStatusCode.NotFound);
     }
 
-    private static async Task<byte[]> ExportAsync(LifecycleApp app, HttpClient client)
+    internal static async Task<byte[]> ExportAsync(LifecycleApp app, HttpClient client)
     {
         var started = await client.PostAsync("/api/v1/me/export", null);
         var job = await LifecycleApp.JsonAsync(started, HttpStatusCode.Accepted);
@@ -154,7 +154,7 @@ public sealed class PortabilityApiTests
         return await download.Content.ReadAsByteArrayAsync();
     }
 
-    private static async Task<JsonElement> ImportAsync(LifecycleApp app, HttpClient client, byte[] bundle, string conflict)
+    internal static async Task<JsonElement> ImportAsync(LifecycleApp app, HttpClient client, byte[] bundle, string conflict)
     {
         var started = await Post(client, bundle, conflict);
         var job = await LifecycleApp.JsonAsync(started, HttpStatusCode.Accepted);
@@ -175,12 +175,12 @@ public sealed class PortabilityApiTests
         return await client.PostAsync($"/api/v1/me/import?conflict={conflict}", content);
     }
 
-    private static Dictionary<string, (long Imported, long Skipped, long Failed)> Report(JsonElement job) =>
+    internal static Dictionary<string, (long Imported, long Skipped, long Failed)> Report(JsonElement job) =>
         job.GetProperty("report").EnumerateArray().ToDictionary(
             k => k.GetProperty("kind").GetString()!,
             k => (k.GetProperty("imported").GetInt64(), k.GetProperty("skipped").GetInt64(), k.GetProperty("failed").GetInt64()));
 
-    private static async Task AssertSameContentAsync(byte[] first, byte[] second)
+    internal static async Task AssertSameContentAsync(byte[] first, byte[] second)
     {
         var known = PortableKinds.BundleKindNames;
         await using var a = await BundleReader.OpenAsync(new MemoryStream(first), known, BundleLimits.Default, default);
@@ -192,13 +192,13 @@ public sealed class PortabilityApiTests
         await b.VerifyBlobsAsync(default);
     }
 
-    private static List<string> Snapshot(List<Azure.Data.Tables.TableEntity> rows) =>
+    internal static List<string> Snapshot(List<Azure.Data.Tables.TableEntity> rows) =>
         [.. rows.Where(r => !r.RowKey.StartsWith(UserRowKeys.Portability + "|", StringComparison.Ordinal) && !r.RowKey.StartsWith("idem|", StringComparison.Ordinal))
             .Select(r => r.RowKey + " " + string.Join(",", r.Where(p => p.Key is not ("odata.etag" or "Timestamp")).OrderBy(p => p.Key).Select(p => $"{p.Key}={p.Value}")))];
 
     private static async Task<JsonElement> Thread(HttpClient client, string id) => JsonDocument.Parse(await client.GetStringAsync($"/api/v1/threads/{id}")).RootElement;
 
-    private static async Task Ok(HttpResponseMessage response) => Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    internal static async Task Ok(HttpResponseMessage response) => Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
 
     private static async Task<byte[]> BundleAsync(params object[] lines)
     {

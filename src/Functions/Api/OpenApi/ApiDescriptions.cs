@@ -21,6 +21,9 @@ public enum ApiHeaders
 
     /// <summary>Answers <c>Location</c> on 201 and 202.</summary>
     Location = 16,
+
+    /// <summary>Takes <c>Secrets-Passphrase</c> (an import's key to the bundle's sealed integration secrets).</summary>
+    SecretsPassphrase = 32,
 }
 
 /// <summary>The orders a list accepts.</summary>

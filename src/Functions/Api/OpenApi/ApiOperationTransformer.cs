@@ -39,6 +39,12 @@ internal sealed class ApiOperationTransformer : IOpenApiOperationTransformer
                 "1 to 128 visible ASCII characters. The same key and body replay the first answer (Idempotent-Replayed: true); another body is 422.", String());
         }
 
+        if (headers.HasFlag(ApiHeaders.SecretsPassphrase))
+        {
+            AddParameter(operation, Portability.PortabilityPassphrases.Header, ParameterLocation.Header,
+                "The passphrase the bundle's integration secrets were sealed under at export (12 to 1,024 printable ASCII characters); kept encrypted until the job ends. Without it (or with another) sealed secrets are not imported: the report's notes name them.", String());
+        }
+
         foreach (var (status, response) in operation.Responses ?? [])
         {
             if (response is not OpenApiResponse answer || !status.StartsWith('2'))
