@@ -19,15 +19,18 @@ internal sealed class ExportCommand : ICliCommand
     public Command Build(CliContext context)
     {
         var output = new Option<string?>("--output", "-o") { Description = "The bundle file to write (default: assistant-backend-export-{time}.zip here)." };
+        var passphrase = SecretsPassphrase.CreateOption("seals your integrations' secrets in the bundle");
         var wait = WaitOption.Create(1800);
-        var command = new Command("export", "Exports all your data as one bundle file (zip: manifest, NDJSON per kind, blobs).") { output, wait };
+        var command = new Command("export", "Exports all your data as one bundle file (zip: manifest, NDJSON per kind, blobs).") { output, passphrase, wait };
         command.SetAction((parsed, cancellationToken) => CliApp.GuardAsync(parsed, context, async console =>
         {
             using var client = CliApp.Client(parsed, context);
             var file = Path.GetFullPath(parsed.GetValue(output) ?? $"assistant-backend-export-{DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}.zip");
+            var secrets = await SecretsPassphrase.ReadAsync(parsed, passphrase, context, cancellationToken);
+            var body = secrets is null ? null : new JsonObject { ["secretsPassphrase"] = secrets }.ToJsonString();
             var (job, bytes) = await console.WithProgressAsync(async progress =>
             {
-                var started = await client.PostAsync("api/v1/me/export", null, cancellationToken);
+                var started = await client.PostAsync("api/v1/me/export", body, cancellationToken);
                 var location = started.Location ?? throw new CliException(ExitCodes.Server, "unexpected_answer", "The export was accepted without a Location to follow.");
                 var final = await JobProgress.FollowAsync(client, location, started.Body, progress, WaitOption.Of(parsed, wait), cancellationToken);
                 JobProgress.ThrowIfFailed(final);

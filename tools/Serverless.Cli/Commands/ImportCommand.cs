@@ -25,11 +25,12 @@ internal sealed class ImportCommand : ICliCommand
         conflict.AcceptOnlyFromAmong("skip", "overwrite", "keepBoth");
         var secretKey = new Option<string?>("--secret-key") { Description = "Nova: the AES-256-GCM key (base64 or hex) its integrations-config.json secrets are encrypted with; without it secrets are left out." };
         var bundleOut = new Option<string?>("--bundle-out") { Description = "With --from: keep the converted bundle in this file." };
+        var passphrase = SecretsPassphrase.CreateOption("opens the integration secrets a server's export sealed");
         var dryRun = new Option<bool>("--dry-run") { Description = "With --from: convert and report, send nothing." };
         var wait = WaitOption.Create(1800);
         var command = new Command("import", "Imports a bundle, or an app's existing data (--from), into your account; prints what was imported, skipped and failed.")
         {
-            paths, from, conflict, secretKey, bundleOut, dryRun, wait,
+            paths, from, conflict, secretKey, bundleOut, passphrase, dryRun, wait,
         };
         command.SetAction((parsed, cancellationToken) => CliApp.GuardAsync(parsed, context, async output =>
         {
@@ -71,6 +72,7 @@ internal sealed class ImportCommand : ICliCommand
                 }
 
                 using var client = CliApp.Client(parsed, context);
+                var secrets = await SecretsPassphrase.ReadAsync(parsed, passphrase, context, cancellationToken);
                 var job = await output.WithProgressAsync(async progress =>
                 {
                     var upload = progress?.AddTask("upload", maxValue: Math.Max(1, new FileInfo(bundle).Length));
@@ -79,6 +81,7 @@ internal sealed class ImportCommand : ICliCommand
                         bundle,
                         "application/zip",
                         upload is null ? null : new Progress<long>(sent => upload.Value = sent),
+                        secrets is null ? null : new Dictionary<string, string> { ["Secrets-Passphrase"] = secrets },
                         cancellationToken);
                     var location = started.Location ?? throw new CliException(ExitCodes.Server, "unexpected_answer", "The import was accepted without a Location to follow.");
                     return await JobProgress.FollowAsync(client, location, started.Body, progress, WaitOption.Of(parsed, wait), cancellationToken);
