@@ -23,7 +23,7 @@ public sealed class BundleContent
 
     public Dictionary<string, byte[]> Blobs { get; }
 
-    /// <summary>What the import command reports about the conversion (kinds, leftOut, notes).</summary>
+    /// <summary>What the import command reports about the conversion (kinds, notes).</summary>
     public JsonObject Conversion { get; }
 
     public List<JsonObject> Of(string kind) => Lines.TryGetValue(kind, out var list) ? list : [];
@@ -34,12 +34,12 @@ public sealed class BundleContent
     public string Text(string file) => Encoding.UTF8.GetString(Blobs[file]);
 
     /// <summary>Runs <paramref name="importer"/> into a bundle file and reads it back; v1 kinds are also parsed as the server's line types.</summary>
-    public static async Task<BundleContent> OfAsync(IAppImporter importer, string folder, IReadOnlySet<string>? onlyKinds = null)
+    public static async Task<BundleContent> OfAsync(IAppImporter importer, string folder)
     {
         var file = Path.Combine(folder, $"bundle-{Guid.NewGuid():N}.zip");
-        var conversion = await ImportCommand.ConvertAsync(importer, file, onlyKinds, default);
+        var conversion = await ImportCommand.ConvertAsync(importer, file, default);
         await using var stream = File.OpenRead(file);
-        await using var reader = await BundleReader.OpenAsync(stream, BundleCheck.AllKinds, BundleLimits.Default, default);
+        await using var reader = await BundleReader.OpenAsync(stream, BundleCheck.Kinds, BundleLimits.Default, default);
         var lines = new Dictionary<string, List<JsonObject>>(StringComparer.Ordinal);
         foreach (var kind in reader.Manifest.Kinds)
         {

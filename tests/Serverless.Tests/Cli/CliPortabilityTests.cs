@@ -32,7 +32,7 @@ public sealed class CliPortabilityTests(CliServer server) : IClassFixture<CliSer
         Assert.Equal((5L, 0L, 0L), report["message"]);
         Assert.Equal((6L, 0L, 0L), report["setting"]);
         Assert.Equal((2L, 0L, 0L), report["artifact"]);
-        Assert.False(run.Json.GetProperty("conversion").GetProperty("leftOut").TryGetProperty("artifact", out _));
+        Assert.Equal((2L, 0L, 0L), report["event"]);
 
         using var http = server.ClientFor(user);
         var thread = await http.GetFromJsonAsync<JsonElement>("/api/v1/threads/s-1");
@@ -95,6 +95,59 @@ public sealed class CliPortabilityTests(CliServer server) : IClassFixture<CliSer
     }
 
     [Fact]
+    public async Task IntegrationSecrets_TravelSealedUnderThePassphrase_AndAreLeftOutWithoutIt()
+    {
+        var user = "cli-secrets-" + Guid.NewGuid().ToString("N")[..6];
+        await LoginAsync(user);
+        using (var http = server.ClientFor(user))
+        {
+            var put = await http.PutAsJsonAsync("/api/v1/integrations/github", new { config = new { org = "acme" }, secrets = new { token = "ghp_example_token_1234" } });
+            Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
+        }
+
+        var passphraseFile = Path.Combine(cli.Folder, "passphrase.txt");
+        await File.WriteAllTextAsync(passphraseFile, "correct horse battery staple\n");
+        var sealedBundle = Path.Combine(cli.Folder, "sealed.zip");
+        var export = await cli.RunAsync("export", "--output", sealedBundle, "--secrets-passphrase-file", passphraseFile, "--json");
+        Assert.True(export.ExitCode == ExitCodes.Ok, export.ToString());
+        Assert.DoesNotContain("ghp_example_token_1234", await ReadAllEntriesAsync(sealedBundle), StringComparison.Ordinal);
+
+        // Into an empty user with the passphrase from the environment: the secret is there, usable, with its last four characters.
+        var other = "cli-secrets-copy-" + Guid.NewGuid().ToString("N")[..6];
+        var environment = new Dictionary<string, string>
+        {
+            ["ASSISTANT_BACKEND_URL"] = server.Url, ["ASSISTANT_BACKEND_TOKEN"] = CliServer.TokenFor(other), ["ASSISTANT_BACKEND_SECRETS_PASSPHRASE"] = "correct horse battery staple",
+        };
+        var import = await cli.RunAsync(["import", sealedBundle, "--json"], environment: environment);
+        Assert.True(import.ExitCode == ExitCodes.Ok, import.ToString());
+        using (var copy = server.ClientFor(other))
+        {
+            var secret = (await copy.GetFromJsonAsync<JsonElement>("/api/v1/integrations/github")).GetProperty("secrets")[0];
+            Assert.Equal(("token", "1234", true), (secret.GetProperty("name").GetString(), secret.GetProperty("last4").GetString(), secret.GetProperty("usable").GetBoolean()));
+        }
+
+        // Without a passphrase the export says how many secrets it left out, and the bundle holds none.
+        var plainBundle = Path.Combine(cli.Folder, "plain.zip");
+        var withoutSecrets = await cli.RunAsync("export", "--output", plainBundle, "--json");
+        Assert.True(withoutSecrets.ExitCode == ExitCodes.Ok, withoutSecrets.ToString());
+        Assert.Equal(1, withoutSecrets.Json.GetProperty("job").GetProperty("secretsLeftOut").GetInt64());
+        Assert.DoesNotContain("sealed.v1", await ReadAllEntriesAsync(plainBundle), StringComparison.Ordinal);
+    }
+
+    private static async Task<string> ReadAllEntriesAsync(string zipFile)
+    {
+        using var zip = ZipFile.OpenRead(zipFile);
+        var all = new System.Text.StringBuilder();
+        foreach (var entry in zip.Entries)
+        {
+            using var reader = new StreamReader(entry.Open());
+            all.Append(await reader.ReadToEndAsync());
+        }
+
+        return all.ToString();
+    }
+
+    [Fact]
     public async Task ABundleThatFailsItsChecks_IsRefusedBeforeAnythingIsSent()
     {
         var user = "cli-bad-bundle-" + Guid.NewGuid().ToString("N")[..6];
@@ -129,7 +182,7 @@ public sealed class CliPortabilityTests(CliServer server) : IClassFixture<CliSer
     [Fact]
     public async Task ADryRun_ConvertsWithoutLogin_AndReportsTheConversion()
     {
-        var run = await cli.RunAsync("import", "--from", "sidepanel", SidePanelFixture.Create(cli.Folder), "--dry-run", "--all-kinds", "--json");
+        var run = await cli.RunAsync("import", "--from", "sidepanel", SidePanelFixture.Create(cli.Folder), "--dry-run", "--json");
         Assert.True(run.ExitCode == ExitCodes.Ok, run.ToString());
         var kinds = run.Json.GetProperty("conversion").GetProperty("kinds");
         Assert.Equal(2, kinds.GetProperty("thread").GetInt64());
@@ -139,7 +192,7 @@ public sealed class CliPortabilityTests(CliServer server) : IClassFixture<CliSer
 
         var human = await cli.RunAsync("import", "--from", "sidepanel", SidePanelFixture.Create(cli.Folder), "--dry-run");
         Assert.Equal(ExitCodes.Ok, human.ExitCode);
-        Assert.Contains("left out", human.Stdout, StringComparison.Ordinal);
+        Assert.Contains("in the bundle", human.Stdout, StringComparison.Ordinal);
         Assert.Contains("Dry run", human.Stdout, StringComparison.Ordinal);
     }
 

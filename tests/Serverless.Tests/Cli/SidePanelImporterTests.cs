@@ -98,19 +98,6 @@ public sealed class SidePanelImporterTests : IDisposable
     }
 
     [Fact]
-    public async Task OnlyTheServersKinds_LeavesTheOthersOut_AndSaysHowMany()
-    {
-        var db = SidePanelFixture.Create(scratch.Folder);
-        var bundle = await BundleContent.OfAsync(new SidePanelImporter([db]), scratch.Folder, BundleCheck.ServerKinds);
-
-        Assert.Equal(["artifact", "message", "thread"], bundle.Manifest.Kinds.Select(k => k.Kind).Order(StringComparer.Ordinal));
-        Assert.Null(bundle.Conversion["leftOut"]!["artifact"]);
-        Assert.Equal(2, bundle.Conversion["leftOut"]!["event"]!.GetValue<long>());
-        // The long message's text, the snapshot's and the recording's documents are blobs; the analytics left out wrote none.
-        Assert.Equal(3, bundle.Manifest.Blobs.Count);
-    }
-
-    [Fact]
     public async Task TheSameFiles_GiveTheSameBundleContent()
     {
         var db = SidePanelFixture.Create(scratch.Folder);

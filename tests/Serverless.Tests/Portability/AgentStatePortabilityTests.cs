@@ -243,7 +243,7 @@ public sealed class AgentStatePortabilityTests
     private static async Task<byte[]> CliBundleAsync(Func<BundleBuilder, Task> fill)
     {
         using var zip = new MemoryStream();
-        await using (var builder = await BundleBuilder.CreateAsync(zip, "test", null, default))
+        await using (var builder = await BundleBuilder.CreateAsync(zip, "test", default))
         {
             await fill(builder);
             await builder.CompleteAsync(default);

@@ -156,7 +156,7 @@ public sealed class ArtifactPortabilityTests
         using var folder = new TempFolder();
         var db = SidePanelFixture.Create(folder.Path);
         var file = Path.Combine(folder.Path, "sidepanel.zip");
-        await Serverless.Cli.Commands.ImportCommand.ConvertAsync(new SidePanelImporter([db]), file, new HashSet<string> { "thread", "message", "artifact" }, default);
+        await Serverless.Cli.Commands.ImportCommand.ConvertAsync(new SidePanelImporter([db]), file, default);
         var bundle = await File.ReadAllBytesAsync(file);
 
         var job = await ImportAsync(app, fay, bundle, "skip");

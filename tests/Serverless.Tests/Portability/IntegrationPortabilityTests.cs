@@ -130,7 +130,7 @@ public sealed class IntegrationPortabilityTests
             {"telegram": {"connected": true, "chatIds": ["42"], "botToken": "{{{NovaImporter.Encrypt(key, "123456:abc-telegram-token")}}}"}}
             """);
         var file = Path.Combine(scratch.Folder, "bundle.zip");
-        await ImportCommand.ConvertAsync(new NovaImporter([config], key), file, new HashSet<string>(["integration"], StringComparer.Ordinal), default);
+        await ImportCommand.ConvertAsync(new NovaImporter([config], key), file, default);
 
         var job = await ImportAsync(app, hana, await File.ReadAllBytesAsync(file));
         Assert.Equal((1, 0, 0), Report(job)["integration"]);

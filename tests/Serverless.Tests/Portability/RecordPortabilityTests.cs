@@ -162,7 +162,7 @@ public sealed class RecordPortabilityTests
             ]}
             """);
         var file = Path.Combine(scratch.Folder, "bundle.zip");
-        await ImportCommand.ConvertAsync(new NovaImporter([schedules], null), file, new HashSet<string>(["record"], StringComparer.Ordinal), default);
+        await ImportCommand.ConvertAsync(new NovaImporter([schedules], null), file, default);
         var bundle = await File.ReadAllBytesAsync(file);
 
         var job = await ImportAsync(app, frank, bundle);

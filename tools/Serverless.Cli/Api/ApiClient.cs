@@ -57,15 +57,22 @@ public sealed class ApiClient : IDisposable
     public Task<ApiAnswer> DeleteAsync(string path, CancellationToken cancellationToken) =>
         SendAsync(() => new HttpRequestMessage(HttpMethod.Delete, Relative(path)), cancellationToken);
 
-    /// <summary>POST a file as the body, reporting the bytes sent.</summary>
-    public Task<ApiAnswer> UploadAsync(string path, string file, string contentType, IProgress<long>? progress, CancellationToken cancellationToken) =>
+    /// <summary>POST a file as the body with <paramref name="headers"/>, reporting the bytes sent.</summary>
+    public Task<ApiAnswer> UploadAsync(
+        string path, string file, string contentType, IProgress<long>? progress, IReadOnlyDictionary<string, string>? headers, CancellationToken cancellationToken) =>
         SendAsync(() =>
         {
             var stream = new ProgressStream(File.OpenRead(file), progress);
             var content = new StreamContent(stream, 81920);
             content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
             content.Headers.ContentLength = stream.Length;
-            return new HttpRequestMessage(HttpMethod.Post, Relative(path)) { Content = content };
+            var request = new HttpRequestMessage(HttpMethod.Post, Relative(path)) { Content = content };
+            foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+            {
+                request.Headers.Add(name, value);
+            }
+
+            return request;
         }, cancellationToken);
 
     /// <summary>GET a resource's bytes into <paramref name="file"/> (written to a temporary name, then renamed), reporting bytes and the length when known.</summary>

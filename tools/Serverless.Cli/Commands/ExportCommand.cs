@@ -19,15 +19,18 @@ internal sealed class ExportCommand : ICliCommand
     public Command Build(CliContext context)
     {
         var output = new Option<string?>("--output", "-o") { Description = "The bundle file to write (default: assistant-backend-export-{time}.zip here)." };
+        var passphrase = SecretsPassphrase.CreateOption("seals your integrations' secrets in the bundle");
         var wait = WaitOption.Create(1800);
-        var command = new Command("export", "Exports all your data as one bundle file (zip: manifest, NDJSON per kind, blobs).") { output, wait };
+        var command = new Command("export", "Exports all your data as one bundle file (zip: manifest, NDJSON per kind, blobs).") { output, passphrase, wait };
         command.SetAction((parsed, cancellationToken) => CliApp.GuardAsync(parsed, context, async console =>
         {
             using var client = CliApp.Client(parsed, context);
             var file = Path.GetFullPath(parsed.GetValue(output) ?? $"assistant-backend-export-{DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}.zip");
+            var secrets = await SecretsPassphrase.ReadAsync(parsed, passphrase, context, cancellationToken);
+            var body = secrets is null ? null : new JsonObject { ["secretsPassphrase"] = secrets }.ToJsonString();
             var (job, bytes) = await console.WithProgressAsync(async progress =>
             {
-                var started = await client.PostAsync("api/v1/me/export", null, cancellationToken);
+                var started = await client.PostAsync("api/v1/me/export", body, cancellationToken);
                 var location = started.Location ?? throw new CliException(ExitCodes.Server, "unexpected_answer", "The export was accepted without a Location to follow.");
                 var final = await JobProgress.FollowAsync(client, location, started.Body, progress, WaitOption.Of(parsed, wait), cancellationToken);
                 JobProgress.ThrowIfFailed(final);
@@ -67,29 +70,20 @@ internal sealed class ExportCommand : ICliCommand
 /// <summary>Checks a bundle file with the format library's reader, as the server will.</summary>
 internal static class BundleCheck
 {
-    /// <summary>
-    /// The kinds the server imports: bundle format version 1 (<see cref="BundleKinds"/>). Importers map the apps'
-    /// data onto further kinds (memory, run, event, record, artifact, integration) that join this set when the
-    /// server imports them (README, "Importers").
-    /// </summary>
-    public static IReadOnlySet<string> ServerKinds { get; } = new HashSet<string>(StringComparer.Ordinal)
+    /// <summary>The kinds of the bundle format (<see cref="BundleKinds"/>): what the server exports and imports, and the importers write.</summary>
+    public static IReadOnlySet<string> Kinds { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        BundleKinds.Thread, BundleKinds.Message, BundleKinds.Summary, BundleKinds.Setting, BundleKinds.Mission, BundleKinds.Artifact,
-    };
-
-    /// <summary>Every kind the importers write (the server kinds and those still to come).</summary>
-    public static IReadOnlySet<string> AllKinds { get; } = new HashSet<string>(ServerKinds, StringComparer.Ordinal)
-    {
-        "memory", "run", "event", "record", "artifact", "integration",
+        BundleKinds.Thread, BundleKinds.Message, BundleKinds.Summary, BundleKinds.Setting, BundleKinds.Artifact, BundleKinds.Mission,
+        BundleKinds.Memory, BundleKinds.Run, BundleKinds.Event, BundleKinds.Record, BundleKinds.Integration,
     };
 
     /// <summary>Reads every line and blob of <paramref name="file"/>; a bundle that fails a check is exit 7 with the check's code.</summary>
-    public static async Task<BundleManifest> VerifyAsync(string file, CancellationToken cancellationToken, IReadOnlySet<string>? kinds = null)
+    public static async Task<BundleManifest> VerifyAsync(string file, CancellationToken cancellationToken)
     {
         try
         {
             await using var stream = File.OpenRead(file);
-            await using var reader = await BundleReader.OpenAsync(stream, kinds ?? AllKinds, BundleLimits.Default, cancellationToken);
+            await using var reader = await BundleReader.OpenAsync(stream, Kinds, BundleLimits.Default, cancellationToken);
             foreach (var kind in reader.Manifest.Kinds)
             {
                 await foreach (var line in reader.ReadLinesAsync(kind.Kind, cancellationToken))

@@ -25,20 +25,20 @@ internal sealed class ImportCommand : ICliCommand
         conflict.AcceptOnlyFromAmong("skip", "overwrite", "keepBoth");
         var secretKey = new Option<string?>("--secret-key") { Description = "Nova: the AES-256-GCM key (base64 or hex) its integrations-config.json secrets are encrypted with; without it secrets are left out." };
         var bundleOut = new Option<string?>("--bundle-out") { Description = "With --from: keep the converted bundle in this file." };
-        var allKinds = new Option<bool>("--all-kinds") { Description = "With --from: also write the kinds this server does not import yet (memory, run, event, record, artifact, integration); for --dry-run --bundle-out." };
+        var passphrase = SecretsPassphrase.CreateOption("opens the integration secrets a server's export sealed");
         var dryRun = new Option<bool>("--dry-run") { Description = "With --from: convert and report, send nothing." };
         var wait = WaitOption.Create(1800);
         var command = new Command("import", "Imports a bundle, or an app's existing data (--from), into your account; prints what was imported, skipped and failed.")
         {
-            paths, from, conflict, secretKey, bundleOut, allKinds, dryRun, wait,
+            paths, from, conflict, secretKey, bundleOut, passphrase, dryRun, wait,
         };
         command.SetAction((parsed, cancellationToken) => CliApp.GuardAsync(parsed, context, async output =>
         {
             var files = parsed.GetValue(paths)!;
             var app = parsed.GetValue(from);
-            if (app is null && (files.Length != 1 || parsed.GetValue(dryRun) || parsed.GetValue(bundleOut) is not null || parsed.GetValue(allKinds)))
+            if (app is null && (files.Length != 1 || parsed.GetValue(dryRun) || parsed.GetValue(bundleOut) is not null))
             {
-                throw new CliException(ExitCodes.Usage, "usage", "Without --from, import takes exactly one bundle file (and no --dry-run, --bundle-out or --all-kinds).");
+                throw new CliException(ExitCodes.Usage, "usage", "Without --from, import takes exactly one bundle file (and no --dry-run or --bundle-out).");
             }
 
             var result = new JsonObject();
@@ -47,7 +47,7 @@ internal sealed class ImportCommand : ICliCommand
             if (app is null)
             {
                 bundle = Path.GetFullPath(files[0]);
-                var manifest = await BundleCheck.VerifyAsync(bundle, cancellationToken, BundleCheck.ServerKinds);
+                var manifest = await BundleCheck.VerifyAsync(bundle, cancellationToken);
                 result["bundle"] = new JsonObject { ["file"] = bundle, ["kinds"] = new JsonObject(manifest.Kinds.Select(k => KeyValuePair.Create(k.Kind, (JsonNode?)k.Count))) };
             }
             else
@@ -55,7 +55,7 @@ internal sealed class ImportCommand : ICliCommand
                 var importer = Create(app, files, parsed.GetValue(secretKey));
                 bundle = parsed.GetValue(bundleOut) is { } kept ? Path.GetFullPath(kept) : Path.Combine(Path.GetTempPath(), $"assistant-backend-{app}-{Guid.NewGuid():N}.zip");
                 temporary = parsed.GetValue(bundleOut) is null;
-                var conversion = await ConvertAsync(importer, bundle, parsed.GetValue(allKinds) ? null : BundleCheck.ServerKinds, cancellationToken);
+                var conversion = await ConvertAsync(importer, bundle, cancellationToken);
                 result["conversion"] = conversion;
                 if (!output.Json)
                 {
@@ -72,6 +72,7 @@ internal sealed class ImportCommand : ICliCommand
                 }
 
                 using var client = CliApp.Client(parsed, context);
+                var secrets = await SecretsPassphrase.ReadAsync(parsed, passphrase, context, cancellationToken);
                 var job = await output.WithProgressAsync(async progress =>
                 {
                     var upload = progress?.AddTask("upload", maxValue: Math.Max(1, new FileInfo(bundle).Length));
@@ -80,6 +81,7 @@ internal sealed class ImportCommand : ICliCommand
                         bundle,
                         "application/zip",
                         upload is null ? null : new Progress<long>(sent => upload.Value = sent),
+                        secrets is null ? null : new Dictionary<string, string> { ["Secrets-Passphrase"] = secrets },
                         cancellationToken);
                     var location = started.Location ?? throw new CliException(ExitCodes.Server, "unexpected_answer", "The import was accepted without a Location to follow.");
                     return await JobProgress.FollowAsync(client, location, started.Body, progress, WaitOption.Of(parsed, wait), cancellationToken);
@@ -111,7 +113,7 @@ internal sealed class ImportCommand : ICliCommand
     };
 
     /// <summary>Writes <paramref name="importer"/>'s bundle to <paramref name="file"/> (0600: it may hold an app's secrets) and describes it.</summary>
-    internal static async Task<JsonObject> ConvertAsync(IAppImporter importer, string file, IReadOnlySet<string>? onlyKinds, CancellationToken cancellationToken)
+    internal static async Task<JsonObject> ConvertAsync(IAppImporter importer, string file, CancellationToken cancellationToken)
     {
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
         if (!OperatingSystem.IsWindows())
@@ -122,7 +124,7 @@ internal sealed class ImportCommand : ICliCommand
         BundleBuilder builder;
         await using (var stream = new FileStream(file, options))
         {
-            builder = await BundleBuilder.CreateAsync(stream, importer.App, onlyKinds, cancellationToken);
+            builder = await BundleBuilder.CreateAsync(stream, importer.App, cancellationToken);
             await using (builder)
             {
                 try
@@ -141,29 +143,21 @@ internal sealed class ImportCommand : ICliCommand
         }
 
         var notes = new JsonArray(builder.Notes.Select(n => (JsonNode?)new JsonObject { ["kind"] = n.Kind, ["source"] = n.Source, ["reason"] = n.Reason }).ToArray());
-        foreach (var (kind, count) in builder.LeftOut)
-        {
-            notes.Add(new JsonObject { ["kind"] = kind, ["source"] = importer.App, ["reason"] = $"{count} left out of the bundle: this server does not import '{kind}' yet (--all-kinds writes them)" });
-        }
-
         return new JsonObject
         {
             ["app"] = importer.App,
             ["file"] = file,
             ["kinds"] = new JsonObject(builder.Counts.Select(c => KeyValuePair.Create(c.Key, (JsonNode?)c.Value))),
-            ["leftOut"] = new JsonObject(builder.LeftOut.Select(c => KeyValuePair.Create(c.Key, (JsonNode?)c.Value))),
             ["notes"] = notes,
         };
     }
 
     private static void RenderConversion(IAnsiConsole console, JsonObject conversion)
     {
-        var table = Tables.New(1, "kind", "in the bundle", "left out");
-        var kinds = conversion["kinds"]!.AsObject();
-        var leftOut = conversion["leftOut"]!.AsObject();
-        foreach (var kind in kinds.Select(k => k.Key).Union(leftOut.Select(k => k.Key)).Order(StringComparer.Ordinal))
+        var table = Tables.New(1, "kind", "in the bundle");
+        foreach (var (kind, count) in conversion["kinds"]!.AsObject().OrderBy(k => k.Key, StringComparer.Ordinal))
         {
-            table.AddRow(Markup.Escape(kind), kinds[kind]?.ToString() ?? "0", leftOut[kind]?.ToString() ?? "0");
+            table.AddRow(Markup.Escape(kind), count?.ToString() ?? "0");
         }
 
         table.Caption(Markup.Escape($"converted from {conversion["app"]}"));

@@ -21,31 +21,18 @@ public sealed class BundleBuilder : IAsyncDisposable
     private readonly BundleWriter writer;
     private readonly List<ImportNote> notes = [];
     private readonly Dictionary<string, long> counts = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, long> leftOut = new(StringComparer.Ordinal);
-    private readonly IReadOnlySet<string>? onlyKinds;
 
-    private BundleBuilder(BundleWriter writer, IReadOnlySet<string>? onlyKinds)
-    {
-        this.writer = writer;
-        this.onlyKinds = onlyKinds;
-    }
+    private BundleBuilder(BundleWriter writer) => this.writer = writer;
 
     /// <summary>Lines per kind written so far.</summary>
     public IReadOnlyDictionary<string, long> Counts => counts;
 
-    /// <summary>Lines per kind the importer mapped but the bundle leaves out (kinds outside <c>onlyKinds</c>).</summary>
-    public IReadOnlyDictionary<string, long> LeftOut => leftOut;
-
     /// <summary>What was left out or changed.</summary>
     public IReadOnlyList<ImportNote> Notes => notes;
 
-    /// <summary>
-    /// Starts a bundle on <paramref name="output"/> made by <paramref name="app"/> (the manifest's <c>source.app</c>).
-    /// With <paramref name="onlyKinds"/>, lines (and their blobs) of other kinds are counted in <see cref="LeftOut"/>
-    /// but not written: a server refuses a bundle holding a kind it does not import.
-    /// </summary>
-    public static async Task<BundleBuilder> CreateAsync(Stream output, string app, IReadOnlySet<string>? onlyKinds, CancellationToken cancellationToken) =>
-        new(await BundleWriter.CreateAsync(output, new BundleSource(app, "assistant-backend-cli 1"), DateTimeOffset.UtcNow, cancellationToken), onlyKinds);
+    /// <summary>Starts a bundle on <paramref name="output"/> made by <paramref name="app"/> (the manifest's <c>source.app</c>).</summary>
+    public static async Task<BundleBuilder> CreateAsync(Stream output, string app, CancellationToken cancellationToken) =>
+        new(await BundleWriter.CreateAsync(output, new BundleSource(app, "assistant-backend-cli 1"), DateTimeOffset.UtcNow, cancellationToken));
 
     /// <summary>Starts the lines of <paramref name="kind"/> (one kind at a time per kind name).</summary>
     public KindLines Kind(string kind) => new(this, kind);
@@ -64,16 +51,14 @@ public sealed class BundleBuilder : IAsyncDisposable
     {
         private readonly BundleBuilder owner;
         private readonly string kind;
-        private readonly FileStream? file;
+        private readonly FileStream file;
         private long count;
 
         internal KindLines(BundleBuilder owner, string kind)
         {
             this.owner = owner;
             this.kind = kind;
-            file = owner.onlyKinds is null || owner.onlyKinds.Contains(kind)
-                ? new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose)
-                : null;
+            file = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose);
         }
 
         /// <summary>Lines so far.</summary>
@@ -81,7 +66,7 @@ public sealed class BundleBuilder : IAsyncDisposable
 
         /// <summary>Adds <paramref name="bytes"/> as a blob for a line of this kind; returns its entry name (<c>blobs/{sha256}</c>) for a <c>…File</c> member.</summary>
         public async Task<string> AddBlobAsync(byte[] bytes, CancellationToken cancellationToken) =>
-            file is null ? BundleFormat.BlobFileOf(bytes) : (await owner.writer.AddBlobAsync(bytes, cancellationToken)).File;
+            (await owner.writer.AddBlobAsync(bytes, cancellationToken)).File;
 
         /// <summary>
         /// Sets a text member: inline up to <see cref="BundleFormat.InlineTextChars"/> characters, else as a blob named by
@@ -117,26 +102,13 @@ public sealed class BundleBuilder : IAsyncDisposable
             }
 
             count++;
-            if (file is not null)
-            {
-                await file.WriteAsync(bytes, cancellationToken);
-                file.WriteByte((byte)'\n');
-            }
+            await file.WriteAsync(bytes, cancellationToken);
+            file.WriteByte((byte)'\n');
         }
 
         /// <summary>Copies the lines into the bundle (a kind with no lines is left out).</summary>
         public async Task CompleteAsync(CancellationToken cancellationToken)
         {
-            if (file is null)
-            {
-                if (count > 0)
-                {
-                    owner.leftOut[kind] = owner.leftOut.GetValueOrDefault(kind) + count;
-                }
-
-                return;
-            }
-
             if (count > 0)
             {
                 file.Position = 0;
@@ -148,6 +120,6 @@ public sealed class BundleBuilder : IAsyncDisposable
         }
 
         /// <inheritdoc/>
-        public ValueTask DisposeAsync() => file?.DisposeAsync() ?? ValueTask.CompletedTask;
+        public ValueTask DisposeAsync() => file.DisposeAsync();
     }
 }
