@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 using Serverless.Bundles;
 using Serverless.Cli.Importers;
 using Serverless.Tests.Lifecycle;
-using static Serverless.Tests.Portability.PortabilityApiTests;
+using static Serverless.Tests.Portability.PortabilityFlows;
 
 namespace Serverless.Tests.Portability;
 
@@ -57,12 +57,12 @@ public sealed class AgentStatePortabilityTests
     {
         await using var app = await LifecycleApp.StartAsync();
         var carol = app.ClientFor("carol");
-        await Ok(await carol.PutAsJsonAsync("/api/v1/memories/user/notes/n1", new { value = "alpha" }));
-        await Ok(await carol.PostAsJsonAsync("/api/v1/runs", new { id = "r1", kind = "tool", name = "search" }));
-        await Ok(await carol.PostAsJsonAsync("/api/v1/events", new { events = new[] { new { id = "e1", type = "search", time = Now.AddHours(-1), model = "m" } } }));
+        await OkAsync(await carol.PutAsJsonAsync("/api/v1/memories/user/notes/n1", new { value = "alpha" }));
+        await OkAsync(await carol.PostAsJsonAsync("/api/v1/runs", new { id = "r1", kind = "tool", name = "search" }));
+        await OkAsync(await carol.PostAsJsonAsync("/api/v1/events", new { events = new[] { new { id = "e1", type = "search", time = Now.AddHours(-1), model = "m" } } }));
         var bundle = await ExportAsync(app, carol);
-        await Ok(await carol.PutAsJsonAsync("/api/v1/memories/user/notes/n1", new { value = "bravo" }));
-        await Ok(await carol.PatchAsJsonAsync("/api/v1/runs/r1", new { status = "running" }));
+        await OkAsync(await carol.PutAsJsonAsync("/api/v1/memories/user/notes/n1", new { value = "bravo" }));
+        await OkAsync(await carol.PatchAsJsonAsync("/api/v1/runs/r1", new { status = "running" }));
 
         var skip = Report(await ImportAsync(app, carol, bundle, "skip"));
         Assert.Equal(((0, 1, 0), (0, 1, 0), (0, 1, 0)), (skip["memory"], skip["run"], skip["event"]));
@@ -78,7 +78,7 @@ public sealed class AgentStatePortabilityTests
         Assert.StartsWith("r1-", copyId, StringComparison.Ordinal);
         Assert.Equal("queued", (await Json(carol, $"/api/v1/runs/{copyId}")).GetProperty("status").GetString());
         Assert.Equal((0, 1, 0), Report(await ImportAsync(app, carol, bundle, "keepBoth"))["run"]);
-        await Ok(await carol.PatchAsJsonAsync($"/api/v1/runs/{copyId}", new { status = "cancelled" }));
+        await OkAsync(await carol.PatchAsJsonAsync($"/api/v1/runs/{copyId}", new { status = "cancelled" }));
         var taken = await ImportAsync(app, carol, bundle, "keepBoth");
         Assert.Equal((0, 0, 1), Report(taken)["run"]);
         Assert.Contains("exists with other content", taken.GetProperty("report").EnumerateArray().Single(k => k.GetProperty("kind").GetString() == "run").GetProperty("failures")[0].GetProperty("reason").GetString(), StringComparison.Ordinal);
@@ -205,18 +205,18 @@ public sealed class AgentStatePortabilityTests
     /// <summary>Memories of three scopes (one rewritten, one null), runs in three statuses (one with a long output), events, and messages reporting usage.</summary>
     private static async Task FillAgentStateAsync(HttpClient client)
     {
-        await Ok(await client.PutAsJsonAsync("/api/v1/memories/user/prefs.ui/theme", new { value = "light" }));
-        await Ok(await client.PutAsJsonAsync("/api/v1/memories/user/prefs.ui/theme", new { value = "dark blue", tags = new[] { "ui", "colour" }, source = new { threadId = "t1", messageSequence = 1 } }));
-        await Ok(await client.PutAsJsonAsync("/api/v1/memories/space:s1/notes/n1", new { value = new { items = new object[] { 1, "hello world" } } }));
-        await Ok(await client.PutAsJsonAsync("/api/v1/memories/app:x/a.b/k", new { value = (object?)null }));
+        await OkAsync(await client.PutAsJsonAsync("/api/v1/memories/user/prefs.ui/theme", new { value = "light" }));
+        await OkAsync(await client.PutAsJsonAsync("/api/v1/memories/user/prefs.ui/theme", new { value = "dark blue", tags = new[] { "ui", "colour" }, source = new { threadId = "t1", messageSequence = 1 } }));
+        await OkAsync(await client.PutAsJsonAsync("/api/v1/memories/space:s1/notes/n1", new { value = new { items = new object[] { 1, "hello world" } } }));
+        await OkAsync(await client.PutAsJsonAsync("/api/v1/memories/app:x/a.b/k", new { value = (object?)null }));
 
-        await Ok(await client.PostAsJsonAsync("/api/v1/runs", new { id = "r1", kind = "tool", name = "search", threadId = "t1", messageSequence = 2, input = new { q = "weather" } }));
-        await Ok(await client.PatchAsJsonAsync("/api/v1/runs/r1", new { status = "running" }));
-        await Ok(await client.PatchAsJsonAsync("/api/v1/runs/r1", new { status = "succeeded", output = new { text = new string('o', 20_000) }, model = "gpt", promptTokens = 5, completionTokens = 7, cost = 0.01 }));
-        await Ok(await client.PostAsJsonAsync("/api/v1/runs", new { id = "r2", kind = "automation", name = "nightly", status = "failed", error = "boom", parentRunId = "r1", missionId = "m1", metadata = new { attempt = 2 } }));
-        await Ok(await client.PostAsJsonAsync("/api/v1/runs", new { id = "r3", kind = "tool", name = "queued one" }));
+        await OkAsync(await client.PostAsJsonAsync("/api/v1/runs", new { id = "r1", kind = "tool", name = "search", threadId = "t1", messageSequence = 2, input = new { q = "weather" } }));
+        await OkAsync(await client.PatchAsJsonAsync("/api/v1/runs/r1", new { status = "running" }));
+        await OkAsync(await client.PatchAsJsonAsync("/api/v1/runs/r1", new { status = "succeeded", output = new { text = new string('o', 20_000) }, model = "gpt", promptTokens = 5, completionTokens = 7, cost = 0.01 }));
+        await OkAsync(await client.PostAsJsonAsync("/api/v1/runs", new { id = "r2", kind = "automation", name = "nightly", status = "failed", error = "boom", parentRunId = "r1", missionId = "m1", metadata = new { attempt = 2 } }));
+        await OkAsync(await client.PostAsJsonAsync("/api/v1/runs", new { id = "r3", kind = "tool", name = "queued one" }));
 
-        await Ok(await client.PostAsJsonAsync("/api/v1/events", new
+        await OkAsync(await client.PostAsJsonAsync("/api/v1/events", new
         {
             events = new object[]
             {
@@ -227,8 +227,8 @@ public sealed class AgentStatePortabilityTests
             },
         }));
 
-        await Ok(await client.PostAsJsonAsync("/api/v1/threads", new { id = "t1" }));
-        await Ok(await client.PostAsJsonAsync("/api/v1/threads/t1/messages/batch", new
+        await OkAsync(await client.PostAsJsonAsync("/api/v1/threads", new { id = "t1" }));
+        await OkAsync(await client.PostAsJsonAsync("/api/v1/threads/t1/messages/batch", new
         {
             messages = new object[]
             {
@@ -237,7 +237,7 @@ public sealed class AgentStatePortabilityTests
                 new { role = "assistant", content = "again", model = "claude", promptTokens = 1, completionTokens = 1 },
             },
         }));
-        await Ok(await client.PostAsJsonAsync("/api/v1/threads/t1/messages", new { role = "assistant", content = "more", cost = 0.1 }));
+        await OkAsync(await client.PostAsJsonAsync("/api/v1/threads/t1/messages", new { role = "assistant", content = "more", cost = 0.1 }));
     }
 
     private static async Task<byte[]> CliBundleAsync(Func<BundleBuilder, Task> fill)

@@ -10,7 +10,7 @@ using Serverless.Storage.Artifacts;
 using Serverless.Tests.Artifacts;
 using Serverless.Tests.Cli;
 using Serverless.Tests.Lifecycle;
-using static Serverless.Tests.Portability.PortabilityApiTests;
+using static Serverless.Tests.Portability.PortabilityFlows;
 
 namespace Serverless.Tests.Portability;
 
@@ -31,8 +31,8 @@ public sealed class ArtifactPortabilityTests
         var recording = await Upload(alice, "recording", "Demo run ▶.bin", "application/octet-stream", large, "thread:t1");
         await Upload(alice, "log", "empty.log", "text/plain; charset=utf-8", []);
         var patched = await Upload(alice, "diff", "change.diff", "text/x-diff", "--- a\n+++ b\n"u8.ToArray());
-        await Ok(await alice.PatchAsJsonAsync($"/api/v1/artifacts/{patched}", new { name = "renamed.diff", expiresAt = "2031-01-01T00:00:00Z" }));
-        await Ok(await alice.PatchAsJsonAsync($"/api/v1/artifacts/{recording}", new { starred = true }));
+        await OkAsync(await alice.PatchAsJsonAsync($"/api/v1/artifacts/{patched}", new { name = "renamed.diff", expiresAt = "2031-01-01T00:00:00Z" }));
+        await OkAsync(await alice.PatchAsJsonAsync($"/api/v1/artifacts/{recording}", new { starred = true }));
 
         var first = await ExportAsync(app, alice);
         var imported = await ImportAsync(app, bob, first, "skip");
@@ -68,7 +68,7 @@ public sealed class ArtifactPortabilityTests
         var carol = app.ClientFor("art-carol");
         var id = await Upload(carol, "attachment", "before.txt", "text/plain", "original"u8.ToArray());
         var bundle = await ExportAsync(app, carol);
-        await Ok(await carol.PatchAsJsonAsync($"/api/v1/artifacts/{id}", new { name = "after.txt" }));
+        await OkAsync(await carol.PatchAsJsonAsync($"/api/v1/artifacts/{id}", new { name = "after.txt" }));
 
         Assert.Equal((0, 1, 0), Report(await ImportAsync(app, carol, bundle, "skip"))["artifact"]);
         Assert.Equal("after.txt", (await View(carol, id)).GetProperty("name").GetString());
@@ -264,7 +264,7 @@ public sealed class ArtifactPortabilityTests
     private static async Task<string> Upload(HttpClient client, string kind, string name, string contentType, byte[] content, string? parent = null)
     {
         var response = await client.SendAsync(ArtifactApiTests.Upload(kind, name, contentType, content, parent));
-        await Ok(response);
+        await OkAsync(response);
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
 

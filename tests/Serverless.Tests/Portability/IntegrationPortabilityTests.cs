@@ -29,7 +29,7 @@ public sealed class IntegrationPortabilityTests
         await OkAsync(await alice.PutAsJsonAsync("/api/v1/integrations/github", new { config = new { org = "acme", repos = new[] { "a", "b" } }, secrets = new { token = Token, pin = "1234" } }));
         await OkAsync(await alice.PutAsJsonAsync("/api/v1/integrations/slack", new { config = new { channel = "#ops" } }));
 
-        var (job, bundle) = await ExportAsync(app, alice, Passphrase);
+        var (job, bundle) = await ExportJobAsync(app, alice, Passphrase);
         Assert.Equal(0, job.GetProperty("secretsLeftOut").GetInt64());
         var text = System.Text.Encoding.UTF8.GetString(bundle);
         Assert.DoesNotContain(Token, text, StringComparison.Ordinal);
@@ -65,7 +65,7 @@ public sealed class IntegrationPortabilityTests
         var carol = app.ClientFor("carol");
         await OkAsync(await carol.PutAsJsonAsync("/api/v1/integrations/github", new { config = new { org = "acme" }, secrets = new { token = Token, pin = "1234" } }));
 
-        var (plainJob, plain) = await ExportAsync(app, carol);
+        var (plainJob, plain) = await ExportJobAsync(app, carol);
         Assert.Equal(2, plainJob.GetProperty("secretsLeftOut").GetInt64());
         Assert.Equal(JsonValueKind.Null, Assert.Single(await LinesAsync(plain, "integration")).GetProperty("secrets").ValueKind);
         var dave = app.ClientFor("dave");
@@ -74,7 +74,7 @@ public sealed class IntegrationPortabilityTests
         Assert.Equal(0, withoutSecrets.GetProperty("secrets").GetArrayLength());
         Assert.Equal("acme", withoutSecrets.GetProperty("config").GetProperty("org").GetString());
 
-        var (_, sealedBundle) = await ExportAsync(app, carol, Passphrase);
+        var (_, sealedBundle) = await ExportJobAsync(app, carol, Passphrase);
         foreach (var (user, given, expected) in new[] { ("erin", "not the right passphrase", "does not open them"), ("frank", null, "no Secrets-Passphrase was given") })
         {
             var job = await ImportAsync(app, app.ClientFor(user), sealedBundle, secretsPassphrase: given);

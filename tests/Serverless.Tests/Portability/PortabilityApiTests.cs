@@ -12,6 +12,8 @@ using Serverless.Storage.Portability;
 using Serverless.Storage.Users;
 using Serverless.Tests.Lifecycle;
 
+using static Serverless.Tests.Portability.PortabilityFlows;
+
 namespace Serverless.Tests.Portability;
 
 /// <summary>Export and import through the local server: round trip, idempotence, conflict policies, hostile bundles, ownership.</summary>
@@ -48,6 +50,10 @@ public sealed class PortabilityApiTests
 
         var second = await ExportAsync(app, bob);
         await AssertSameContentAsync(first, second);
+        await using (var reader = await BundleReader.OpenAsync(new MemoryStream(first), PortableKinds.BundleKindNames, BundleLimits.Default, default))
+        {
+            Assert.NotEmpty(reader.Manifest.Blobs);
+        }
 
         // What users see: the same messages with the same sequence numbers, times and texts.
         Assert.Equal(await alice.GetStringAsync("/api/v1/threads/t1/messages?limit=100"), await bob.GetStringAsync("/api/v1/threads/t1/messages?limit=100"));
@@ -68,11 +74,11 @@ public sealed class PortabilityApiTests
     {
         await using var app = await LifecycleApp.StartAsync();
         var carol = app.ClientFor("carol");
-        await Ok(await carol.PostAsJsonAsync("/api/v1/threads", new { id = "c1", title = "before" }));
-        await Ok(await carol.PostAsJsonAsync("/api/v1/threads/c1/messages/batch", new { messages = new[] { new { role = "user", content = "one" }, new { role = "assistant", content = "two" } } }));
+        await OkAsync(await carol.PostAsJsonAsync("/api/v1/threads", new { id = "c1", title = "before" }));
+        await OkAsync(await carol.PostAsJsonAsync("/api/v1/threads/c1/messages/batch", new { messages = new[] { new { role = "user", content = "one" }, new { role = "assistant", content = "two" } } }));
         var bundle = await ExportAsync(app, carol);
-        await Ok(await carol.PatchAsJsonAsync("/api/v1/threads/c1", new { title = "after" }));
-        await Ok(await carol.PostAsJsonAsync("/api/v1/threads/c1/messages", new { role = "user", content = "three" }));
+        await OkAsync(await carol.PatchAsJsonAsync("/api/v1/threads/c1", new { title = "after" }));
+        await OkAsync(await carol.PostAsJsonAsync("/api/v1/threads/c1/messages", new { role = "user", content = "three" }));
 
         Assert.Equal((0, 1, 0), Report(await ImportAsync(app, carol, bundle, "skip"))["thread"]);
         Assert.Equal("after", (await Thread(carol, "c1")).GetProperty("title").GetString());
@@ -100,18 +106,18 @@ public sealed class PortabilityApiTests
         await using var app = await LifecycleApp.StartAsync();
         var dave = app.ClientFor("dave");
 
-        var notZip = await Post(dave, "not a zip"u8.ToArray());
+        var notZip = await PostAsync(dave, "not a zip"u8.ToArray());
         Assert.Equal("invalid_bundle", (await LifecycleApp.JsonAsync(notZip, HttpStatusCode.UnprocessableEntity)).GetProperty("code").GetString());
-        var traversal = await Post(dave, Zip(("../../etc/passwd", "x"u8.ToArray())));
+        var traversal = await PostAsync(dave, Zip(("../../etc/passwd", "x"u8.ToArray())));
         Assert.Contains("bundle_entry_name", (await LifecycleApp.JsonAsync(traversal, HttpStatusCode.UnprocessableEntity)).GetProperty("detail").GetString(), StringComparison.Ordinal);
         var bomb = Zip((BundleFormat.KindFile("thread"), new byte[50 * 1024 * 1024]));
-        Assert.Contains("bundle_zip_bomb", (await LifecycleApp.JsonAsync(await Post(dave, bomb), HttpStatusCode.UnprocessableEntity)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("bundle_zip_bomb", (await LifecycleApp.JsonAsync(await PostAsync(dave, bomb), HttpStatusCode.UnprocessableEntity)).GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Empty(await app.RowsAsync("dave"));
 
         using var wrongType = new ByteArrayContent(await BundleAsync(new ThreadLine("x", null, null, null, null, DateTimeOffset.UnixEpoch, null, null, null, null, null, null)));
         wrongType.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         await LifecycleApp.JsonAsync(await dave.PostAsync("/api/v1/me/import", wrongType), HttpStatusCode.UnsupportedMediaType);
-        await LifecycleApp.JsonAsync(await Post(dave, await BundleAsync(), "sometimes"), HttpStatusCode.BadRequest);
+        await LifecycleApp.JsonAsync(await PostAsync(dave, await BundleAsync(), "sometimes"), HttpStatusCode.BadRequest);
 
         // Valid structure, bad content: a message of a thread the bundle lacks, after a good thread. The job fails and writes nothing.
         var dangling = await BundleAsync(
@@ -136,69 +142,7 @@ public sealed class PortabilityApiTests
         await LifecycleApp.JsonAsync(await eve.GetAsync($"/api/v1/me/imports/{checksum.GetProperty("id").GetString()}"), HttpStatusCode.NotFound);
     }
 
-    internal static async Task<byte[]> ExportAsync(LifecycleApp app, HttpClient client)
-    {
-        var started = await client.PostAsync("/api/v1/me/export", null);
-        var job = await LifecycleApp.JsonAsync(started, HttpStatusCode.Accepted);
-        var location = started.Headers.Location!.ToString();
-        while (job.GetProperty("state").GetString() is not ("done" or "failed"))
-        {
-            await app.RunJobsAsync();
-            job = await LifecycleApp.JsonAsync(await client.GetAsync(location), HttpStatusCode.OK);
-        }
-
-        Assert.Equal("done", job.GetProperty("state").GetString());
-        var download = await client.GetAsync(job.GetProperty("download").GetString());
-        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
-        Assert.Equal("application/zip", download.Content.Headers.ContentType?.MediaType);
-        return await download.Content.ReadAsByteArrayAsync();
-    }
-
-    internal static async Task<JsonElement> ImportAsync(LifecycleApp app, HttpClient client, byte[] bundle, string conflict)
-    {
-        var started = await Post(client, bundle, conflict);
-        var job = await LifecycleApp.JsonAsync(started, HttpStatusCode.Accepted);
-        var location = started.Headers.Location!.ToString();
-        while (job.GetProperty("state").GetString() is not ("done" or "failed"))
-        {
-            await app.RunJobsAsync();
-            job = await LifecycleApp.JsonAsync(await client.GetAsync(location), HttpStatusCode.OK);
-        }
-
-        return job;
-    }
-
-    internal static async Task<HttpResponseMessage> Post(HttpClient client, byte[] bundle, string conflict = "skip")
-    {
-        using var content = new ByteArrayContent(bundle);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
-        return await client.PostAsync($"/api/v1/me/import?conflict={conflict}", content);
-    }
-
-    internal static Dictionary<string, (long Imported, long Skipped, long Failed)> Report(JsonElement job) =>
-        job.GetProperty("report").EnumerateArray().ToDictionary(
-            k => k.GetProperty("kind").GetString()!,
-            k => (k.GetProperty("imported").GetInt64(), k.GetProperty("skipped").GetInt64(), k.GetProperty("failed").GetInt64()));
-
-    internal static async Task AssertSameContentAsync(byte[] first, byte[] second)
-    {
-        var known = PortableKinds.BundleKindNames;
-        await using var a = await BundleReader.OpenAsync(new MemoryStream(first), known, BundleLimits.Default, default);
-        await using var b = await BundleReader.OpenAsync(new MemoryStream(second), known, BundleLimits.Default, default);
-        Assert.Equal(a.Manifest.Kinds.Select(k => (k.Kind, k.Count, k.Bytes, k.Sha256)), b.Manifest.Kinds.Select(k => (k.Kind, k.Count, k.Bytes, k.Sha256)));
-        Assert.Equal(a.Manifest.Blobs.Select(x => x.Sha256).Order(), b.Manifest.Blobs.Select(x => x.Sha256).Order());
-        Assert.NotEmpty(a.Manifest.Blobs);
-        await a.VerifyBlobsAsync(default);
-        await b.VerifyBlobsAsync(default);
-    }
-
-    internal static List<string> Snapshot(List<Azure.Data.Tables.TableEntity> rows) =>
-        [.. rows.Where(r => !r.RowKey.StartsWith(UserRowKeys.Portability + "|", StringComparison.Ordinal) && !r.RowKey.StartsWith("idem|", StringComparison.Ordinal))
-            .Select(r => r.RowKey + " " + string.Join(",", r.Where(p => p.Key is not ("odata.etag" or "Timestamp")).OrderBy(p => p.Key).Select(p => $"{p.Key}={p.Value}")))];
-
     private static async Task<JsonElement> Thread(HttpClient client, string id) => JsonDocument.Parse(await client.GetStringAsync($"/api/v1/threads/{id}")).RootElement;
-
-    internal static async Task Ok(HttpResponseMessage response) => Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
 
     private static async Task<byte[]> BundleAsync(params object[] lines)
     {

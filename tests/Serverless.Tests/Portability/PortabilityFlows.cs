@@ -16,8 +16,12 @@ internal static class PortabilityFlows
     /// <summary>The header an import takes the secrets passphrase in.</summary>
     public const string PassphraseHeader = "Secrets-Passphrase";
 
+    /// <summary>Exports the client's data (with <paramref name="secretsPassphrase"/> in the body when given) and returns the bundle.</summary>
+    public static async Task<byte[]> ExportAsync(LifecycleApp app, HttpClient client, string? secretsPassphrase = null) =>
+        (await ExportJobAsync(app, client, secretsPassphrase)).Bundle;
+
     /// <summary>Exports the client's data (with <paramref name="secretsPassphrase"/> in the body when given) and returns the finished job and the bundle.</summary>
-    public static async Task<(JsonElement Job, byte[] Bundle)> ExportAsync(LifecycleApp app, HttpClient client, string? secretsPassphrase = null)
+    public static async Task<(JsonElement Job, byte[] Bundle)> ExportJobAsync(LifecycleApp app, HttpClient client, string? secretsPassphrase = null)
     {
         var started = secretsPassphrase is null ? await client.PostAsync("/api/v1/me/export", null) : await client.PostAsJsonAsync("/api/v1/me/export", new { secretsPassphrase });
         var job = await LifecycleApp.JsonAsync(started, HttpStatusCode.Accepted);
@@ -31,6 +35,7 @@ internal static class PortabilityFlows
         Assert.Equal("done", job.GetProperty("state").GetString());
         var download = await client.GetAsync(job.GetProperty("download").GetString());
         Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal("application/zip", download.Content.Headers.ContentType?.MediaType);
         return (job, await download.Content.ReadAsByteArrayAsync());
     }
 
@@ -73,7 +78,7 @@ internal static class PortabilityFlows
         [.. job.GetProperty("report").EnumerateArray().Single(k => k.GetProperty("kind").GetString() == kind).GetProperty(which).EnumerateArray()
             .Select(i => $"{i.GetProperty("id").GetString()}: {i.GetProperty("reason").GetString()}")];
 
-    /// <summary>Two bundles hold the same content: per kind the same count, bytes and SHA-256, and the same blobs.</summary>
+    /// <summary>Two bundles hold the same content: per kind the same count, bytes and SHA-256, and the same blobs, each checked.</summary>
     public static async Task AssertSameContentAsync(byte[] first, byte[] second)
     {
         var known = PortableKinds.BundleKindNames;
@@ -81,6 +86,8 @@ internal static class PortabilityFlows
         await using var b = await BundleReader.OpenAsync(new MemoryStream(second), known, BundleLimits.Default, default);
         Assert.Equal(a.Manifest.Kinds.Select(k => (k.Kind, k.Count, k.Bytes, k.Sha256)), b.Manifest.Kinds.Select(k => (k.Kind, k.Count, k.Bytes, k.Sha256)));
         Assert.Equal(a.Manifest.Blobs.Select(x => x.Sha256).Order(), b.Manifest.Blobs.Select(x => x.Sha256).Order());
+        await a.VerifyBlobsAsync(default);
+        await b.VerifyBlobsAsync(default);
     }
 
     /// <summary>The lines of one kind of a bundle, as JSON.</summary>

@@ -29,7 +29,7 @@ public sealed class RecordPortabilityTests
         await OkAsync(await alice.PatchAsJsonAsync("/api/v1/records/notes/c1", new { status = "open" }));
         await OkAsync(await alice.PostAsJsonAsync("/api/v1/records/tasks", new { id = "t1" }));
 
-        var (_, first) = await ExportAsync(app, alice);
+        var (_, first) = await ExportJobAsync(app, alice);
         var lines = await LinesAsync(first, "record");
         var order = lines.Select(l => l.GetProperty("id").GetString()).ToList();
         Assert.True(order.IndexOf("r1") < order.IndexOf("c1") && order.IndexOf("c1") < order.IndexOf("a0"), string.Join(",", order));
@@ -40,7 +40,7 @@ public sealed class RecordPortabilityTests
         var imported = await ImportAsync(app, bob, first);
         Assert.Equal("done", imported.GetProperty("state").GetString());
         Assert.Equal((5, 0, 0), Report(imported)["record"]);
-        var (_, second) = await ExportAsync(app, bob);
+        var (_, second) = await ExportJobAsync(app, bob);
         await AssertSameContentAsync(first, second);
 
         // What users see: records, every list (recency, id, status, children) and the collections' counters.
@@ -69,7 +69,7 @@ public sealed class RecordPortabilityTests
         var carol = app.ClientFor("carol");
         await OkAsync(await carol.PostAsJsonAsync("/api/v1/records/notes", new { id = "r1", data = new { v = "before" } }));
         await OkAsync(await carol.PostAsJsonAsync("/api/v1/records/notes", new { id = "c1", data = new { v = "child" }, parentId = "r1" }));
-        var (_, bundle) = await ExportAsync(app, carol);
+        var (_, bundle) = await ExportJobAsync(app, carol);
         await OkAsync(await carol.PutAsJsonAsync("/api/v1/records/notes/r1", new { data = new { v = "after" } }));
 
         Assert.Equal((0, 2, 0), Report(await ImportAsync(app, carol, bundle, "skip"))["record"]);
