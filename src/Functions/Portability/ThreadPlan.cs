@@ -79,9 +79,16 @@ internal sealed class ThreadPlan(ThreadLine line, int depth, byte[] lineHash)
     /// <summary>Seals the content hash once every message line has been added.</summary>
     public void Seal() => Hash = ContentHash(lineHash, UpdatedAt, LastActivityAt, NextSequence, Messages.GetHashAndReset());
 
-    /// <summary>The hash of a line's own facts: the line without its id, parent id and derived times (they are hashed apart, normalized).</summary>
+    /// <summary>
+    /// The hash of a line's own facts: the line without its id, parent id and derived times (they are hashed apart,
+    /// normalized), absent flags as their defaults, so a line that leaves them out equals the thread it made.
+    /// </summary>
     public static byte[] LineHash(ThreadLine line) => SHA256.HashData(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(
-        line with { Id = string.Empty, ParentThreadId = line.ParentThreadId is null ? null : string.Empty, UpdatedAt = null, LastActivityAt = null, NextSequence = null },
+        line with
+        {
+            Id = string.Empty, ParentThreadId = line.ParentThreadId is null ? null : string.Empty, UpdatedAt = null, LastActivityAt = null, NextSequence = null,
+            Starred = line.Starred ?? false, Archived = line.Archived ?? false,
+        },
         BundleManifest.JsonOptions));
 
     /// <summary>The content hash of a thread: its line's facts, its normalized times and next sequence, and its messages' hash.</summary>

@@ -53,6 +53,11 @@ public sealed class CliPortabilityTests(CliServer server) : IClassFixture<CliSer
         Assert.Equal((0L, 5L, 0L), second["message"]);
         Assert.Equal((0L, 6L, 0L), second["setting"]);
         Assert.Equal((0L, 2L, 0L), second["artifact"]);
+
+        // Equal resources are skipped under every policy, also when the bundle leaves optional members out.
+        var overwrite = await cli.RunAsync("import", "--from", "sidepanel", db, json, "--conflict", "overwrite", "--json");
+        Assert.True(overwrite.ExitCode == ExitCodes.Ok, overwrite.ToString());
+        Assert.All(Report(overwrite.Json), kind => Assert.True(kind.Value.Imported == 0, $"{kind.Key}: {kind.Value}"));
     }
 
     [Fact]
