@@ -104,6 +104,9 @@ public sealed class CliRunner : IDisposable
     /// <summary>A scratch folder for the test's files.</summary>
     public string Folder => folder;
 
+    /// <summary>How long one run may take (a loaded machine's slowest runs take seconds).</summary>
+    private static TimeSpan RunTimeout { get; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Runs <c>assistant-backend {args} --config {ConfigPath}</c>; <paramref name="input"/> is what stdin holds.</summary>
     public async Task<CliRun> RunAsync(string[] args, string input = "", bool interactive = false, IReadOnlyDictionary<string, string>? environment = null)
     {
@@ -126,7 +129,17 @@ public sealed class CliRunner : IDisposable
             InputIsInteractive = interactive,
             Environment = name => environment is not null && environment.TryGetValue(name, out var value) ? value : null,
         };
-        var code = await CliApp.RunAsync([.. args, "--config", ConfigPath], context);
+        int code;
+        try
+        {
+            // A run that does not end fails its test within minutes, with what it printed, instead of holding the suite for the tool's own --wait.
+            code = await CliApp.RunAsync([.. args, "--config", ConfigPath], context).WaitAsync(RunTimeout);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"assistant-backend {string.Join(' ', args)} did not end in {RunTimeout.TotalMinutes} minutes. It printed:\n{stdout}\n{stderr}", e);
+        }
+
         return new CliRun(code, stdout.ToString(), stderr.ToString());
     }
 
