@@ -114,15 +114,17 @@ public sealed class PortabilityApiTests
         Assert.Contains("bundle_zip_bomb", (await LifecycleApp.JsonAsync(await PostAsync(dave, bomb), HttpStatusCode.UnprocessableEntity)).GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Empty(await app.RowsAsync("dave"));
 
-        using var wrongType = new ByteArrayContent(await BundleAsync(new ThreadLine("x", null, null, null, null, DateTimeOffset.UnixEpoch, null, null, null, null, null, null)));
+        using var wrongType = new ByteArrayContent(await BundleAsync([("thread", new ThreadLine("x", null, null, null, null, DateTimeOffset.UnixEpoch, null, null, null, null, null, null))]));
         wrongType.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         await LifecycleApp.JsonAsync(await dave.PostAsync("/api/v1/me/import", wrongType), HttpStatusCode.UnsupportedMediaType);
-        await LifecycleApp.JsonAsync(await PostAsync(dave, await BundleAsync(), "sometimes"), HttpStatusCode.BadRequest);
+        await LifecycleApp.JsonAsync(await PostAsync(dave, await BundleAsync([]), "sometimes"), HttpStatusCode.BadRequest);
 
         // Valid structure, bad content: a message of a thread the bundle lacks, after a good thread. The job fails and writes nothing.
         var dangling = await BundleAsync(
-            new ThreadLine("good", "fine", null, null, null, DateTimeOffset.UnixEpoch, null, null, null, null, null, null),
-            new MessageLine("missing", 1, null, "user", "hi", null, null, null, null, null, null, null, null, DateTimeOffset.UnixEpoch, null));
+        [
+            ("thread", new ThreadLine("good", "fine", null, null, null, DateTimeOffset.UnixEpoch, null, null, null, null, null, null)),
+            ("message", new MessageLine("missing", 1, null, "user", "hi", null, null, null, null, null, null, null, null, DateTimeOffset.UnixEpoch, null)),
+        ]);
         var failed = await ImportAsync(app, dave, dangling, "skip");
         Assert.Equal("failed", failed.GetProperty("state").GetString());
         Assert.Equal("bundle_line", failed.GetProperty("errorCode").GetString());
@@ -131,7 +133,7 @@ public sealed class PortabilityApiTests
         Assert.All(await app.RowsAsync("dave"), r => Assert.StartsWith("port|", r.RowKey, StringComparison.Ordinal));
 
         // A checksum that does not match: same length, other bytes.
-        var good = await BundleAsync(new ThreadLine("good", "fine", null, null, null, DateTimeOffset.UnixEpoch, null, null, null, null, null, null));
+        var good = await BundleAsync([("thread", new ThreadLine("good", "fine", null, null, null, DateTimeOffset.UnixEpoch, null, null, null, null, null, null))]);
         var tampered = Tamper(good, "kinds/thread.ndjson", "fine", "evil");
         var checksum = await ImportAsync(app, dave, tampered, "skip");
         Assert.Equal("bundle_checksum", checksum.GetProperty("errorCode").GetString());
@@ -143,28 +145,6 @@ public sealed class PortabilityApiTests
     }
 
     private static async Task<JsonElement> Thread(HttpClient client, string id) => JsonDocument.Parse(await client.GetStringAsync($"/api/v1/threads/{id}")).RootElement;
-
-    private static async Task<byte[]> BundleAsync(params object[] lines)
-    {
-        using var zip = new MemoryStream();
-        await using (var writer = await BundleWriter.CreateAsync(zip, new BundleSource("test"), DateTimeOffset.UnixEpoch, default))
-        {
-            foreach (var group in lines.GroupBy(l => l switch { ThreadLine => "thread", MessageLine => "message", _ => "other" }))
-            {
-                await using var kind = await writer.OpenKindAsync(group.Key, default);
-                foreach (var line in group)
-                {
-                    await kind.WriteAsync(line, default);
-                }
-
-                await kind.CompleteAsync(default);
-            }
-
-            await writer.CompleteAsync(default);
-        }
-
-        return zip.ToArray();
-    }
 
     private static byte[] Zip(params (string Name, byte[] Content)[] entries)
     {
